@@ -15,6 +15,7 @@ division — the trap that makes some decoders return negative values exactly 1.
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import torch
@@ -68,6 +69,8 @@ class FixedPointEncoder:
 
     def encode(self, values) -> torch.Tensor:
         """round(v · 2^f) as int64. NaN, ±inf and values outside ±max_value are errors, not silent garbage."""
+        if isinstance(values, (int, float)) and not isinstance(values, bool):
+            return self._encode_scalar(values)
         tensor = as_real_tensor(values)
         if tensor.dtype == torch.bool or tensor.is_complex():
             raise TypeError(
@@ -82,6 +85,18 @@ class FixedPointEncoder:
             raise ValueError(f"cannot encode {bad}: NaN and ±inf have no fixed-point encoding; clean the data first")
         self._check_range(tensor.abs().max().item() if tensor.numel() else 0.0)
         return torch.round(tensor * self.scale).to(torch.int64)
+
+    def encode_number(self, value: int | float) -> int:
+        """The same rules for one Python number, in Python arithmetic (a training loop's learning rate, say)."""
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise TypeError(f"encode_number needs an int or a float, got {type(value).__name__}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"cannot encode {value}: NaN and ±inf have no fixed-point encoding; clean the data first")
+        self._check_range(abs(value))
+        return value * self.scale if isinstance(value, int) else round(value * self.scale)  # round half to even
+
+    def _encode_scalar(self, value: int | float) -> torch.Tensor:
+        return torch.tensor(self.encode_number(value), dtype=torch.int64)
 
     def _encode_integers(self, tensor: torch.Tensor) -> torch.Tensor:
         largest = tensor.abs().max().item() if tensor.numel() else 0
@@ -103,7 +118,8 @@ class FixedPointEncoder:
             raise TypeError(
                 f"decode needs an int64 tensor of encodings, got {getattr(encoded, 'dtype', type(encoded).__name__)}"
             )
-        return (encoded.double() / self.scale).to(dtype)
+        # One rounding either way: int64 -> float is correctly rounded, and dividing by 2^f is exact.
+        return encoded.to(dtype) / self.scale
 
     def __eq__(self, other) -> bool:
         return isinstance(other, FixedPointEncoder) and other.precision_bits == self.precision_bits

@@ -18,6 +18,7 @@ tests the protocols; it does not protect anything.
 from __future__ import annotations
 
 import contextlib
+import functools
 from dataclasses import dataclass, field
 
 import torch
@@ -103,6 +104,13 @@ class InProcessRuntime:
         """Which party each row of a stacked share tensor belongs to (all of them, in-process)."""
         return torch.arange(n_parties)
 
+    @functools.lru_cache(maxsize=64)  # noqa: B019 - a handful of keys on a process-wide runtime
+    def round_up_offsets(self, n_parties: int, rank: int, bits: int) -> torch.Tensor:
+        """0 for party 0's row, 2^bits - 1 for the others (so that a right shift rounds them up), shaped to
+        broadcast over stacked shares of rank `rank`."""
+        offsets = torch.where(self.party_indices(n_parties) == 0, 0, 2**bits - 1)
+        return offsets.view(-1, *([1] * (rank - 1)))
+
     def record(
         self, rounds: int, messages: int, nbytes: int, sender_bytes: dict[str, int], dealer: bool = False
     ) -> None:
@@ -119,7 +127,11 @@ class InProcessRuntime:
 
     def add_public(self, shares: torch.Tensor, public: torch.Tensor) -> torch.Tensor:
         """Add a public value to a shared one: party 0 adds it to its share, the others keep theirs."""
-        out = broadcast_shares(shares, torch.broadcast_shapes(shares.shape[1:], public.shape)).clone()
+        own = shares.shape[1:]
+        if public.dim() == 0 or public.shape == own:
+            out = shares.clone()
+        else:
+            out = broadcast_shares(shares, torch.broadcast_shapes(own, public.shape)).clone()
         out[0] += public
         return out
 

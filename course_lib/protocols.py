@@ -52,14 +52,15 @@ def truncate_local(x: torch.Tensor, bits: int, group: PartyGroup) -> torch.Tenso
     """Divide by 2^bits with no communication — correct for TWO parties only (SecureML's trick).
 
     1. Party 0 shifts its share right: floor(x_0 / 2^bits).
-    2. Party 1 shifts the negation of its share and negates back: -floor(-x_1 / 2^bits).
+    2. Party 1 rounds the other way: ceil(x_1 / 2^bits) = floor((x_1 + 2^bits - 1) / 2^bits), which is the same
+       as -floor(-x_1 / 2^bits): it shifts the share as if it were negated.
     With x_0 + x_1 = x and no wrap-around, the two results add up to x / 2^bits within one unit. The shares wrap
     (and the result is off by about 2^(64-bits)) only with probability about |x| / 2^63.
     With three parties the shares' sum wraps around 2^64 for about a quarter of all values (more with more parties),
     and each wrap leaves the result off by 2^(64-bits): this breaks.
     """
-    first = group.runtime.party_indices(group.n_parties).view(-1, *([1] * (x.dim() - 1))) == 0
-    return torch.where(first, x >> bits, -((-x) >> bits))
+    round_up = group.runtime.round_up_offsets(group.n_parties, x.dim(), bits)  # 0 for party 0, 2^bits - 1 after
+    return (x + round_up) >> bits
 
 
 def truncate_with_pair(x: torch.Tensor, bits: int, group: PartyGroup) -> torch.Tensor:

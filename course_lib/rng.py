@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import torch
 
-__all__ = ["randbelow", "ring_elements", "reproducible", "secure", "current_source", "is_secure"]
+__all__ = ["randbelow", "ring_elements", "reproducible", "secure", "current_source", "is_secure", "generation"]
 
 
 class SecureSource:
@@ -68,6 +68,7 @@ class SeededSource:
 
 
 _source: SecureSource | SeededSource = SecureSource()
+_generation = 0  # counts switches, so that randomness made in advance under an old source can be thrown away
 
 
 @dataclass
@@ -81,8 +82,7 @@ class SourceSwitch:
         return self
 
     def __exit__(self, *exc_info) -> None:
-        global _source
-        _source = self.previous
+        _switch(self.previous)
 
     def __repr__(self) -> str:
         mark = "🔒" if self.source.secure else "⚠"
@@ -90,9 +90,15 @@ class SourceSwitch:
 
 
 def _switch(source: SecureSource | SeededSource) -> SourceSwitch:
-    global _source
+    global _source, _generation
     previous, _source = _source, source
+    _generation += 1
     return SourceSwitch(source, previous)
+
+
+def generation() -> int:
+    """How many times the source has been switched: stock made under an older generation must not be used."""
+    return _generation
 
 
 def reproducible(seed: int) -> SourceSwitch:

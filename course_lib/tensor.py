@@ -173,6 +173,8 @@ class SharedTensor:
         return as_real_tensor(value, f"{verb} a SharedTensor and")
 
     def _result_shape(self, other_shape, verb: str) -> torch.Size:
+        if other_shape == self.shape:  # the common case, without torch's general (and slow) broadcasting check
+            return self.shape
         try:
             return torch.broadcast_shapes(self.shape, other_shape)
         except RuntimeError:
@@ -184,20 +186,29 @@ class SharedTensor:
         return SharedTensor(shares, self.group, self.encoder, dtype or self.dtype)
 
     # ----- addition and subtraction --------------------------------------------------------------------------------
-    def add(self, other) -> SharedTensor:
+    def _add(self, other, verb: str, sign: int) -> SharedTensor:
+        """self + sign * other, for a shared or a public other."""
         if isinstance(other, SharedTensor):
-            self._same_group(other, "add")
-            shape = self._result_shape(other.shape, "add")
-            return self._new(broadcast_shares(self._shares, shape) + broadcast_shares(other._shares, shape))
-        public = self._public(other, "add")
-        self._result_shape(public.shape, "add")
-        return self._new(self.group.runtime.add_public(self._shares, self.encoder.encode(public)))
+            self._same_group(other, verb)
+            shape = self._result_shape(other.shape, verb)
+            x, y = broadcast_shares(self._shares, shape), broadcast_shares(other._shares, shape)
+            return self._new(x + y if sign > 0 else x - y)
+        if _is_number(other):
+            encoded = self.encoder.encode(other)
+        else:
+            public = self._public(other, verb)
+            self._result_shape(public.shape, verb)
+            encoded = self.encoder.encode(public)
+        return self._new(self.group.runtime.add_public(self._shares, encoded if sign > 0 else -encoded))
+
+    def add(self, other) -> SharedTensor:
+        return self._add(other, "add", 1)
+
+    def sub(self, other) -> SharedTensor:
+        return self._add(other, "subtract", -1)
 
     def neg(self) -> SharedTensor:
         return self._new(-self._shares)
-
-    def sub(self, other) -> SharedTensor:
-        return self.add(other.neg() if isinstance(other, SharedTensor) else -self._public(other, "subtract"))
 
     def rsub(self, other) -> SharedTensor:
         return self.neg().add(other)
@@ -212,6 +223,10 @@ class SharedTensor:
             shape = self._result_shape(other.shape, "multiply")
             x, y = self._aligned(len(shape)), other._aligned(len(shape))
             return self._truncate(protocols.beaver_multiply(x, y, self.group))
+        if _is_number(other):  # a Python number: one torch op, no tensor to build
+            if isinstance(other, int):  # an integer factor needs no encoding, hence no truncation: exact
+                return self._new(self._shares * other)
+            return self._truncate(self._shares * self.encoder.encode_number(other))
         public = self._public(other, "multiply")
         x = self._aligned(len(self._result_shape(public.shape, "multiply")))
         if not public.is_floating_point():  # an integer factor needs no encoding, hence no truncation: exact
@@ -346,3 +361,7 @@ class SharedTensor:
     __pow__ = pow
     __matmul__ = matmul
     __rmatmul__ = rmatmul
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
