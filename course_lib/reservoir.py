@@ -28,6 +28,8 @@ __all__ = [
     "TrainingRun",
     "train_plaintext",
     "train_encrypted",
+    "Experiment",
+    "run_experiment",
 ]
 
 
@@ -138,3 +140,62 @@ def train_encrypted(
     data, target = shared(features), shared(targets)
     model = shared(torch.zeros(features.shape[1], targets.shape[1], dtype=features.dtype))
     return _train(data, target, model, steps, learning_rate, SharedTensor.get, reveal_loss_every, callback)
+
+
+@dataclass
+class Experiment:
+    """One setting of the chapter's experiments, run in plaintext and encrypted, and what came out."""
+
+    reservoir_size: int
+    learning_rate: float
+    precision_bits: int
+    n_parties: int
+    plaintext: TrainingRun
+    encrypted: TrainingRun
+    cost_per_step: object  # a course_lib.parties.Cost for one encrypted step
+
+    @staticmethod
+    def _verdict(run: TrainingRun, targets: torch.Tensor) -> str:
+        final = run.losses[-1]
+        if final is None or not final == final or final > 1e3:  # NaN or exploded
+            return "diverged"
+        return "learned XOR" if bool(((run.predictions > 0.5).float() == targets).all()) else "did not learn XOR"
+
+    def summary(self, targets: torch.Tensor) -> str:
+        return (
+            f"size {self.reservoir_size:4d}, lr {self.learning_rate:.0e}, {self.precision_bits:2d} bits, "
+            f"{self.n_parties} parties | plaintext: {self._verdict(self.plaintext, targets)} "
+            f"(loss {self.plaintext.losses[-1]:.3g}) | encrypted: {self._verdict(self.encrypted, targets)} "
+            f"(loss {self.encrypted.losses[-1]:.3g})"
+        )
+
+
+def run_experiment(
+    reservoir_size: int = 256,
+    learning_rate: float = 1e-3,
+    precision_bits: int = 16,
+    n_parties: int = 2,
+    steps: int = 250,
+    seed: int = 0,
+) -> Experiment:
+    """Train the readout on XOR with one setting, in plaintext and encrypted, revealing the loss every step."""
+    from course_lib.parties import measure_cost
+
+    if n_parties < 2:
+        raise ValueError(f"n_parties must be at least 2, got {n_parties}")
+    inputs, targets = xor_dataset()
+    features = reservoir_features(inputs, reservoir_weights(reservoir_size, seed=seed))
+    parties = tuple(VirtualWorker(name) for name in ("alice", "bob", "dave", "erin", "frank")[:n_parties])
+    plain = train_plaintext(features, targets, steps, learning_rate)
+    encrypted = train_encrypted(
+        features, targets, parties, VirtualWorker("carol"), steps, learning_rate, precision_bits=precision_bits
+    )
+    data = share(features, *parties, crypto_provider=VirtualWorker("carol"), precision_bits=precision_bits)
+    target = share(targets, *parties, crypto_provider=VirtualWorker("carol"), precision_bits=precision_bits)
+    model = share(
+        torch.zeros(reservoir_size, 1), *parties, crypto_provider=VirtualWorker("carol"), precision_bits=precision_bits
+    )
+    with measure_cost() as cost:
+        _, _, error = training_step(data, target, model, learning_rate)
+        error.get()
+    return Experiment(reservoir_size, learning_rate, precision_bits, n_parties, plain, encrypted, cost)

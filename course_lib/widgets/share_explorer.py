@@ -139,7 +139,7 @@ def share_explorer(secret: int = 42, n_parties: int = 3, other_secret: int = 0, 
         layout=widgets.Layout(width="480px"),
     )
     counts = model.histograms()
-    plot = widgets.Image(value=_histogram_png(model, counts), format="png")
+    plot = widgets.Image(value=_histogram_png(model, counts), format="png", layout=widgets.Layout(width="600px"))
     verdict = widgets.HTML(_verdict_html(model, counts))
 
     def redraw_histograms() -> None:
