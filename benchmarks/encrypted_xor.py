@@ -49,7 +49,8 @@ def main() -> None:
     dealer = cl.VirtualWorker("dealer")
 
     def encrypted():
-        return train_encrypted(features, targets, parties, dealer, steps=args.steps, reveal_loss_every=args.reveal_every)
+        steps, every = args.steps, args.reveal_every
+        return train_encrypted(features, targets, parties, dealer, steps=steps, reveal_loss_every=every)
 
     def plaintext():
         return train_plaintext(features, targets, steps=args.steps, reveal_loss_every=args.reveal_every)
@@ -62,7 +63,8 @@ def main() -> None:
     print(f"plaintext torch : {plain * 1e3:8.1f} ms")
     print(f"encrypted       : {secure * 1e3:8.1f} ms   = {secure / plain:5.1f}x plaintext")
     if args.steps == 250 and args.parties == 2:
-        print(f"CrypTen 0.4.1   : {CRYPTEN_SECONDS * 1e3:8.1f} ms   = {CRYPTEN_SECONDS / secure:5.1f}x slower than ours")
+        slower = CRYPTEN_SECONDS / secure
+        print(f"CrypTen 0.4.1   : {CRYPTEN_SECONDS * 1e3:8.1f} ms   = {slower:5.1f}x slower than ours")
     predictions = (run.predictions > 0.5).int().flatten().tolist()
     print(f"\nfinal loss {run.losses[-1]:.3e}, predictions {predictions}")
     if args.profile:

@@ -1,0 +1,73 @@
+# Learning While Encrypted: every command the README mentions.
+#   make lab       venv from the pins + course_lib, then JupyterLab on notebooks/
+#   make test      lint, unit, notebooks (nbval), browser, dockerlint -- in that order, timed
+#   make student   build/student/: the notebooks without solutions, for a classroom
+#   make docker    the workshop image;  make clean
+# Targets call .venv/bin/... directly, so nothing needs to be activated.
+
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8888
+LAB_ARGS ?=  # extra JupyterLab options, e.g. LAB_ARGS=--no-browser
+IMAGE ?= learning-while-encrypted
+# Optional: an index to take the pinned torch from first, e.g. TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
+# (the CPU wheel; plain PyPI gives the much larger CUDA build on Linux). Empty = use pip's configuration.
+TORCH_INDEX_URL ?=
+TORCH_PIN := $(shell grep -Eo '^torch==[^ ]+' requirements.txt)
+STAGES := lint unit notebooks browser dockerlint
+
+.PHONY: venv lab test $(STAGES) student docker clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(if $(TORCH_INDEX_URL),$(BIN)/pip install --index-url $(TORCH_INDEX_URL) $(TORCH_PIN))
+	$(BIN)/pip install -r requirements.txt
+	$(BIN)/pip install --no-deps --no-build-isolation -e .
+	touch $@
+
+lab: venv
+	@echo "Starting JupyterLab on notebooks/ at http://127.0.0.1:$(PORT)/ (token authentication is on)."
+	@echo "Open the http://127.0.0.1:$(PORT)/lab?token=... URL that Jupyter prints below. Stop with Ctrl-C."
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks --ip=127.0.0.1 --port=$(PORT) $(LAB_ARGS)
+
+# Runs every stage in order, stops at the first failure, prints the time each stage took.
+test: venv
+	@start=$$(date +%s); \
+	for stage in $(STAGES); do \
+	  t0=$$(date +%s); echo "=== make $$stage"; \
+	  if ! $(MAKE) --no-print-directory $$stage; then \
+	    echo "=== $$stage FAILED after $$(( $$(date +%s) - t0 ))s"; exit 1; \
+	  fi; \
+	  echo "=== $$stage passed in $$(( $$(date +%s) - t0 ))s"; \
+	done; \
+	echo "=== all stages passed in $$(( $$(date +%s) - start ))s"
+
+lint: venv
+	$(BIN)/ruff check course_lib tests benchmarks tools
+
+unit: venv
+	$(BIN)/pytest tests -m "not browser"
+
+notebooks: venv
+	$(BIN)/pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:randomly notebooks/
+
+browser: venv
+	$(BIN)/pytest -m browser -rP tests/browser
+
+dockerlint: venv
+	$(BIN)/hadolint Dockerfile
+
+student: venv
+	$(BIN)/python tools/make_student.py notebooks build/student
+
+docker:
+	docker build -t $(IMAGE) .
+
+clean:
+	rm -rf build .pytest_cache .ruff_cache .hypothesis *.egg-info
+	find . -path ./.venv -prune -o -type d \( -name __pycache__ -o -name .ipynb_checkpoints \) -print0 \
+	  | xargs -0 rm -rf
