@@ -1,4 +1,4 @@
-"""Our solutions to chapter 01's exercises. Load one into the notebook with `%load -s NAME solutions/01_secret_sharing.py`."""
+"""Our solutions to chapter 01's exercises. Load one with `%load -s NAME solutions/01_secret_sharing.py`."""
 
 import secrets
 

@@ -1,0 +1,257 @@
+"""Checks for chapter 05 (learning XOR while encrypted). Solutions: notebooks/solutions/05_encrypted_xor.py.
+
+The shares a check builds come from `cl.reproducible(...)` inside a `with` block, never from the notebook's own
+seeded stream: running a check must not change the shares printed below it. Plaintext `course_lib.reservoir` is the
+oracle: an encrypted step must match `training_step` on torch tensors within fixed-point error. Failure messages say
+what is wrong (a sign, a missing transpose, a revealed model) without printing the expected tensors.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import torch
+
+from course_lib import rng
+from course_lib.encoding import FixedPointEncoder
+from course_lib.exercises import CheckResult, run_check
+from course_lib.parties import VirtualWorker
+from course_lib.reservoir import reservoir_features, reservoir_weights, train_plaintext, training_step, xor_dataset
+from course_lib.tensor import SharedTensor, share
+
+__all__ = ["check_encrypted_training_step", "check_predict", "check_lr_after_encoding", "EXERCISES"]
+
+PARTY_NAMES = ("alice", "bob", "dave")
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _parties(n: int) -> tuple[tuple[VirtualWorker, ...], VirtualWorker]:
+    return tuple(VirtualWorker(name) for name in PARTY_NAMES[:n]), VirtualWorker("carol")
+
+
+def _features(size: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    inputs, targets = xor_dataset()
+    return reservoir_features(inputs, reservoir_weights(size, seed=seed)), targets
+
+
+def _call(fn, args: tuple, label: str):
+    """(result, None) or (None, a failed/not-implemented CheckResult)."""
+    try:
+        return fn(*args), None
+    except NotImplementedError:
+        return None, CheckResult("not implemented", "not implemented")
+    except Exception as error:  # the learner's bug, reported, never raised into the notebook
+        return None, CheckResult("failed", f"✗ raised {type(error).__name__}: {_clip(str(error))} for {label}")
+
+
+def _max_diff(a: torch.Tensor, b: torch.Tensor) -> float:
+    return float((a.double() - b.double()).abs().max())
+
+
+# ----- encrypted_training_step -------------------------------------------------------------------------------------
+# (reservoir size, reservoir seed, parties, learning rate, start from a random model?, steps). Size 4 makes the data
+# square (4 examples x 4 features), so a missing transpose gives a wrong answer instead of a shape error.
+_STEP_CASES = [(4, 2, 2, 5e-2, False, 4), (32, 1, 2, 1e-2, True, 3), (16, 3, 3, 1e-2, True, 3)]
+_STEP_TOLERANCE = 2e-3  # a few fixed-point units of 2^-16 after a handful of truncated products
+
+
+def _step_problem(out, data_plain, target_plain, model_plain, lr) -> str | None:
+    """What is wrong with one step's (new_model, prediction, error), compared with plaintext training_step."""
+    if not isinstance(out, tuple) or len(out) != 3:
+        what = f"a tuple of {len(out)}" if isinstance(out, tuple) else type(out).__name__
+        return f"returned {what}, expected a tuple (new_model, prediction, error)"
+    for name, value in zip(("new_model", "prediction", "error"), out, strict=True):
+        if isinstance(value, torch.Tensor):
+            return f"{name} is a plain torch.Tensor: keep it shared (no .get() inside a training step)"
+        if not isinstance(value, SharedTensor):
+            return f"{name} is {type(value).__name__}, expected a SharedTensor"
+    new_model, prediction, error = (value.get() for value in out)
+    expected_model, expected_prediction, expected_error = training_step(data_plain, target_plain, model_plain, lr)
+    close = lambda got, want: got.shape == want.shape and _max_diff(got, want) < _STEP_TOLERANCE  # noqa: E731
+    if tuple(prediction.shape) != tuple(expected_prediction.shape) or not close(prediction, expected_prediction):
+        return f"prediction has shape {tuple(prediction.shape)} or values unlike data.mm(model)"
+    if not close(error, expected_error):
+        if close(error, -expected_error):
+            return "error has the wrong sign: it is prediction - target (the gradient of ½·error² is +error)"
+        return "error differs from prediction - target"
+    if tuple(new_model.shape) != tuple(expected_model.shape):
+        return f"new_model has shape {tuple(new_model.shape)}, expected {tuple(expected_model.shape)} like the model"
+    if close(new_model, expected_model):
+        return None
+    update = data_plain.transpose(0, 1).mm(expected_error)
+    if close(new_model, model_plain + update * lr):
+        return "the model moved uphill (the loss grows): subtract update * learning_rate, don't add it"
+    if data_plain.shape[0] == data_plain.shape[1] and close(new_model, model_plain - data_plain.mm(expected_error) * lr):
+        return "the update must be data.transpose(0, 1).mm(error): the transpose is missing"
+    if close(new_model, model_plain):
+        return "new_model equals the old model: the update was never applied"
+    return f"new_model differs from the plaintext step by {_max_diff(new_model, expected_model):.3g}"
+
+
+def check_encrypted_training_step(encrypted_training_step) -> CheckResult:
+    """`encrypted_training_step(data, target, model, learning_rate)` must return (new_model, prediction, error),
+    all SharedTensors, matching course_lib.reservoir.training_step in plaintext over a few chained steps."""
+    hint = "prediction = data.mm(model); error = prediction - target; update = data.transpose(0, 1).mm(error)"
+    hint += "; return model - update * learning_rate, prediction, error"
+    if not callable(encrypted_training_step):
+        return run_check(encrypted_training_step, [], hint=hint)
+    total = 0
+    for index, (size, seed, n_parties, lr, random_model, steps) in enumerate(_STEP_CASES):
+        features, targets = _features(size, seed)
+        if random_model:
+            generator = torch.Generator().manual_seed(100 + index)
+            model_plain = 0.05 * torch.randn(size, 1, generator=generator)
+        else:
+            model_plain = torch.zeros(size, 1)
+        parties, dealer = _parties(n_parties)
+        with rng.reproducible(1000 + index):  # the check's own shares: the notebook's seeded stream is untouched
+            data, target, model = (share(t, *parties, crypto_provider=dealer) for t in (features, targets, model_plain))
+            for step in range(steps):
+                label = f"reservoir size {size}, {n_parties} parties, lr {lr:g}, step {step}"
+                out, failed = _call(encrypted_training_step, (data, target, model, lr), label)
+                if failed is not None:
+                    if failed.status == "not implemented":
+                        return CheckResult("not implemented", f"not implemented yet — hint: {hint}")
+                    return failed
+                problem = _step_problem(out, features, targets, model_plain, lr)
+                if problem is not None:
+                    return CheckResult("failed", f"✗ {label}: {problem}")
+                model = out[0]
+                model_plain = model.get()  # follow the learner's (correct) model, so fixed-point errors don't add up
+                total += 1
+    return CheckResult("passed", f"✓ {total}/{total} steps match plaintext training_step")
+
+
+# ----- predict -----------------------------------------------------------------------------------------------------
+class _Revealed(Exception):
+    pass
+
+
+class _SecretModel(SharedTensor):
+    """A shared model that refuses to be revealed: a prediction service may reveal predictions, not the weights.
+    Products computed from it are ordinary SharedTensors and may be revealed."""
+
+    def get(self):
+        raise _Revealed
+
+    def reconstruct(self):
+        raise _Revealed
+
+
+# (reservoir size, reservoir seed, learning rate for the plaintext readout, parties, noisy inputs, noise seed)
+_PREDICT_CASES = [(256, 7, 1e-3, 2, 12, 11), (64, 3, 1e-2, 3, 10, 12), (128, 5, 3e-3, 2, 8, 13)]
+
+
+def _predict_case(size, seed, lr, n_parties, n_inputs, noise_seed):
+    inputs, targets = xor_dataset()
+    weights = reservoir_weights(size, seed=seed)
+    readout = train_plaintext(reservoir_features(inputs, weights), targets, 250, lr, reveal_loss_every=250).model
+    generator = torch.Generator().manual_seed(noise_seed)
+    corners = torch.randint(0, 2, (4 * n_inputs, 2), generator=generator).float()
+    noisy = corners + 0.1 * torch.randn(corners.shape, generator=generator)
+    features = reservoir_features(noisy, weights)
+    scores = features @ readout
+    keep = ((scores - 0.5).abs() > 0.05).flatten().nonzero().flatten()[:n_inputs]  # none too close to the threshold
+    features, scores = features[keep], scores[keep]
+    return readout, features, (scores > 0.5).long()
+
+
+def _predictions_problem(got, expected: torch.Tensor) -> str | None:
+    if isinstance(got, SharedTensor):
+        return "returned a SharedTensor: reveal the predictions (only them) with .get() and compare with 0.5"
+    if isinstance(got, (list, tuple)):
+        try:
+            got = torch.as_tensor(got)
+        except (TypeError, ValueError, RuntimeError):
+            return "returned a list that is not a list of numbers"
+    if not isinstance(got, torch.Tensor):
+        return f"returned {type(got).__name__}, expected a tensor of 0/1 predictions"
+    if got.numel() != expected.numel():
+        return f"returned {got.numel()} predictions for {expected.numel()} inputs"
+    values = got.reshape(-1).double()
+    if not bool(((values == 0) | (values == 1)).all()):
+        return "returned scores, not 0/1 predictions: compare the revealed scores with 0.5"
+    wrong = int((values.long() != expected.reshape(-1)).sum())
+    if wrong:
+        return f"{wrong} of {expected.numel()} predictions differ from features @ model > 0.5"
+    return None
+
+
+def check_predict(predict) -> CheckResult:
+    """`predict(shared_model, features)` must return 0/1 predictions for the plaintext `features` (n, size) from a
+    secret-shared readout (size, 1), revealing the predictions only, never the model."""
+    hint = "share the features among shared_model.parties (crypto_provider=shared_model.group.dealer.worker), "
+    hint += "multiply with .mm(shared_model), .get() the scores, compare with 0.5"
+    if not callable(predict):
+        return run_check(predict, [], hint=hint)
+    for index, (size, seed, lr, n_parties, n_inputs, noise_seed) in enumerate(_PREDICT_CASES):
+        readout, features, expected = _predict_case(size, seed, lr, n_parties, n_inputs, noise_seed)
+        parties, dealer = _parties(n_parties)
+        label = f"reservoir size {size}, {n_parties} parties, {len(expected)} noisy inputs"
+        with rng.reproducible(2000 + index):
+            shared = share(readout, *parties, crypto_provider=dealer)
+            secret_model = _SecretModel(shared.shares, shared.group, shared.encoder, shared.dtype)
+            try:
+                got = predict(secret_model, features.clone())
+            except NotImplementedError:
+                return CheckResult("not implemented", f"not implemented yet — hint: {hint}")
+            except _Revealed:
+                return CheckResult(
+                    "failed", f"✗ {label}: the model was revealed (.get() on it): reveal only the predictions"
+                )
+            except Exception as error:
+                return CheckResult("failed", f"✗ raised {type(error).__name__}: {_clip(str(error))} for {label}")
+        problem = _predictions_problem(got, expected)
+        if problem is not None:
+            return CheckResult("failed", f"✗ {label}: {problem}")
+    return CheckResult("passed", f"✓ {len(_PREDICT_CASES)}/{len(_PREDICT_CASES)} cases")
+
+
+# ----- lr_after_encoding -------------------------------------------------------------------------------------------
+_LR_CASES = [
+    (1e-3, 16), (1e-3, 8), (1e-3, 9), (1e-3, 10), (1e-3, 12), (1e-3, 20), (1e-2, 16), (3e-3, 16),
+    (0.1, 4), (0.3, 3), (2e-4, 12), (5e-4, 10), (0.05, 16), (1e-3, 0),
+]  # fmt: skip
+
+
+def check_lr_after_encoding(lr_after_encoding) -> CheckResult:
+    """`lr_after_encoding(lr, precision_bits)` must return the learning rate an encrypted run really multiplies by:
+    lr encoded in fixed point (round(lr · 2^bits)) and read back (divided by 2^bits)."""
+    hint = "the encoder stores round(lr * 2**precision_bits); divide that integer by 2**precision_bits"
+    if not callable(lr_after_encoding):
+        return run_check(lr_after_encoding, [], hint=hint)
+    for lr, bits in _LR_CASES:
+        label = f"lr={lr:g}, precision_bits={bits}"
+        expected = FixedPointEncoder(bits).encode_number(lr) / 2**bits
+        got, failed = _call(lr_after_encoding, (lr, bits), label)
+        if failed is not None:
+            if failed.status == "not implemented":
+                return CheckResult("not implemented", f"not implemented yet — hint: {hint}")
+            return failed
+        if isinstance(got, torch.Tensor) and got.numel() == 1:
+            got = got.item()
+        if isinstance(got, bool) or not isinstance(got, numbers.Real):
+            return CheckResult("failed", f"✗ for {label}: returned {type(got).__name__}, expected a number")
+        got = float(got)
+        if math.isclose(got, expected, rel_tol=1e-12, abs_tol=1e-15):
+            continue
+        if math.isclose(got, lr, rel_tol=1e-12):
+            why = "that is the rate you asked for; the encrypted run uses its fixed-point encoding"
+        elif math.isclose(got, expected * 2**bits, rel_tol=1e-12):
+            why = "that is the encoded integer; divide it by 2^precision_bits to read it as a rate"
+        else:
+            why = f"expected {expected:.6g}"
+        return CheckResult("failed", f"✗ for {label}: got {got:.6g} — {why}")
+    return CheckResult("passed", f"✓ {len(_LR_CASES)}/{len(_LR_CASES)} cases")
+
+
+EXERCISES = {
+    "encrypted_training_step": check_encrypted_training_step,
+    "predict": check_predict,
+    "lr_after_encoding": check_lr_after_encoding,
+}
