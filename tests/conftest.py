@@ -1,8 +1,13 @@
 """Shared fixtures: parties for 2- and 3-party tests, and seeded randomness so failures reproduce."""
 
 import pytest
+from hypothesis import settings
 
 import course_lib as cl
+
+# The same examples on every run: a CI failure reproduces locally, and no run fails by the luck of the draw.
+settings.register_profile("course", max_examples=40, deadline=None, derandomize=True)
+settings.load_profile("course")
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,7 @@ each check is the fixed-point error the operation can make, derived in the comme
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -15,8 +15,14 @@ import course_lib as cl
 
 RES = 2.0**-16  # resolution of 16-bit fixed point
 PARTY_COUNTS = pytest.mark.parametrize("n", [2, 3], ids=["2 parties", "3 parties"])
-settings.register_profile("course", max_examples=40, deadline=None)
-settings.load_profile("course")
+
+
+# Seeded shares: a truncation fails with probability about |x·y|·2^-31 (chapter 03), so with CSPRNG shares a few
+# thousand large products would make this file fail once in a few hundred runs. Seeding (and derandomized examples,
+# see conftest.py) keeps CI deterministic; the CSPRNG path is exercised by test_uniformity.py and the other files.
+@pytest.fixture(autouse=True)
+def _seeded_shares(_secure_by_default):
+    cl.reproducible(20261125)
 
 
 def reals(limit: float):
@@ -175,7 +181,10 @@ def test_shape_operations_and_reductions(n, data):
 def test_mean_and_powers(n, data):
     x = data.draw(tensors((2, 5), 10.0))
     sx = share(x, n)
-    close(sx.mean(dim=1).get(), x.mean(dim=1), 5 * RES)
+    # mean = sum · enc(1/5): the sum's encoding errors, the public factor's own rounding (1/5 is not a multiple
+    # of 2^-16) times the sum, and one truncation
+    factor_error = abs(1 / 5 - round(2**16 / 5) / 2**16)
+    close(sx.mean(dim=1).get(), x.mean(dim=1), RES / 2 + x.sum(dim=1).abs() * factor_error + 2 * RES)
     close((sx**2).get(), x**2, product_tolerance(x, x))
     cube_tol = product_tolerance(x, x) * x.abs() + product_tolerance(x**2, x)
     close((sx**3).get(), x**3, cube_tol)
