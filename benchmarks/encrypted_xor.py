@@ -13,25 +13,14 @@ from __future__ import annotations
 import argparse
 import cProfile
 import pstats
-import statistics
-import time
 
 import torch
 
 import course_lib as cl
 from course_lib.reservoir import reservoir_features, reservoir_weights, train_encrypted, train_plaintext, xor_dataset
+from course_lib.timing import median_time
 
 CRYPTEN_SECONDS = 3.86
-
-
-def median_time(fn, repeats: int) -> float:
-    fn()  # warm-up: first calls pay for torch's lazy initialisation
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:

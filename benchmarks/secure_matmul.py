@@ -14,28 +14,16 @@ and prints the ratio of each to plaintext. Reference numbers for CrypTen 0.4.1 w
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 from functools import partial
 
 import torch
 
 import course_lib as cl
 from course_lib.ring import ring_matmul
+from course_lib.timing import median_time
 
 SIZES = [(4, 256, 1), (64, 256, 256), (256, 1024, 1024)]
 CRYPTEN_SECONDS = {(4, 256, 1): 5.6e-3, (64, 256, 256): 110e-3, (256, 1024, 1024): 10.65}
-
-
-def best_of(fn, repeats: int) -> float:
-    """Median of `repeats` timed runs after one warm-up (seconds)."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -62,13 +50,13 @@ def main() -> None:
     for m, k, n in SIZES:
         g = torch.Generator().manual_seed(0)
         x, y = torch.randn(m, k, generator=g), torch.randn(k, n, generator=g)
-        plain = best_of(partial(torch.matmul, x, y), max(args.repeats, 20))
+        plain = median_time(partial(torch.matmul, x, y), max(args.repeats, 20))
         xi = torch.randint(-(2**63), 2**63 - 1, (m, k), generator=g)
         yi = torch.randint(-(2**63), 2**63 - 1, (k, n), generator=g)
-        ring = best_of(partial(ring_matmul, xi, yi), args.repeats)
+        ring = median_time(partial(ring_matmul, xi, yi), args.repeats)
         sx = cl.share(x, *workers, crypto_provider=dealer)
         sy = cl.share(y, *workers, crypto_provider=dealer)
-        secure = best_of(partial(cl.SharedTensor.matmul, sx, sy), args.repeats)
+        secure = median_time(partial(cl.SharedTensor.matmul, sx, sy), args.repeats)
         crypten = CRYPTEN_SECONDS[(m, k, n)]
         print(
             f"{f'{m}x{k} @ {k}x{n}':>20} {plain * 1e3:9.3f}ms {ring * 1e3:9.2f}ms {ring / plain:3.0f}x "

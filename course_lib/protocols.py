@@ -55,7 +55,7 @@ def truncate_local(x: torch.Tensor, bits: int, group: PartyGroup) -> torch.Tenso
     2. Party 1 rounds the other way: ceil(x_1 / 2^bits) = floor((x_1 + 2^bits - 1) / 2^bits), which is the same
        as -floor(-x_1 / 2^bits): it shifts the share as if it were negated.
     With x_0 + x_1 = x and no wrap-around, the two results add up to x / 2^bits within one unit. The shares wrap
-    (and the result is off by about 2^(64-bits)) only with probability about |x| / 2^63.
+    (and the result is off by about 2^(64-bits)) only with probability about |x| / 2^64.
     With three parties the shares' sum wraps around 2^64 for about a quarter of all values (more with more parties),
     and each wrap leaves the result off by 2^(64-bits): this breaks.
     """
