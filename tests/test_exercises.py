@@ -42,3 +42,27 @@ def test_prepare_gives_each_call_fresh_arguments():
         return total
 
     assert run_check(destructive, cases * 2, hint="", prepare=lambda args: (list(args[0]),)).passed
+
+
+def test_a_problem_function_names_the_mistake():
+    def problem(got, case):
+        return None if got == case.expected else f"{case.label}: you multiplied instead of adding"
+
+    assert repr(run_check(lambda a, b: a * b, CASES, hint="", problem=problem)) == (
+        "✗ a=1, b=2: you multiplied instead of adding"
+    )
+    assert run_check(lambda a, b: a + b, CASES, hint="", problem=problem).passed
+
+
+def test_call_learner_returns_the_answer_or_the_verdict():
+    from course_lib.exercises import call_learner
+
+    assert call_learner(lambda x: x + 1, (1,), "x=1", "h") == (2, None)
+    _, verdict = call_learner(lambda x: [][x], (3,), "x=3", "h")
+    assert repr(verdict) == "✗ raised IndexError: list index out of range for x=3"
+
+    def stub(x):
+        raise NotImplementedError
+
+    assert repr(call_learner(stub, (1,), "x=1", "add one")[1]) == "not implemented yet — hint: add one"
+    assert repr(call_learner(None, (1,), "x=1", "h")[1]).startswith("✗ expected a function, got NoneType")

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["CheckResult", "Case", "run_check", "case_rng", "same_int", "close_tensors"]
+__all__ = ["CheckResult", "Case", "run_check", "call_learner", "clip", "case_rng", "same_int", "close_tensors"]
 
 
 @dataclass(frozen=True)
@@ -74,9 +74,25 @@ def close_tensors(atol: float) -> Callable[[Any, Any], bool]:
     return compare
 
 
-def _clip(text: str, limit: int = 80) -> str:
+def clip(text: str, limit: int = 80) -> str:
+    """One line of at most `limit` characters, for a verdict that must stay a one-liner."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def call_learner(learner_fn: Any, args: tuple, label: str, hint: str) -> tuple[Any, CheckResult | None]:
+    """Call the learner's function once: (its answer, None), or (None, the verdict to report at once) when it is
+    not a function, is still the stub (NotImplementedError), or raises — a bug reported, never raised."""
+    if not callable(learner_fn):
+        return None, CheckResult(
+            "failed", f"✗ expected a function, got {type(learner_fn).__name__} — pass the function itself, without ()"
+        )
+    try:
+        return learner_fn(*args), None
+    except NotImplementedError:
+        return None, CheckResult("not implemented", f"not implemented yet — hint: {hint}")
+    except Exception as error:  # the learner's bug: reported as a failed case, never raised into the notebook
+        return None, CheckResult("failed", f"✗ raised {type(error).__name__}: {clip(str(error), 60)} for {label}")
 
 
 def run_check(
@@ -85,28 +101,29 @@ def run_check(
     hint: str,
     compare: Callable[[Any, Any], bool] = lambda got, expected: got == expected,
     prepare: Callable[[tuple], tuple] | None = None,
+    problem: Callable[[Any, Case], str | None] | None = None,
 ) -> CheckResult:
     """Call `learner_fn(*case.args)` for every case and compare with `case.expected`.
 
     Stops at the first failing case and names it. A `NotImplementedError` (the stub's) means "not implemented yet".
     `prepare` turns a case's stored arguments into fresh ones for each call, so that a learner's function that
-    changes its arguments in place cannot spoil the expected answers.
+    changes its arguments in place cannot spoil the expected answers. `problem(got, case)`, when given, replaces
+    `compare`: it returns None for a right answer, or the words (after "✗ ") that name the mistake.
     """
     if not callable(learner_fn):
-        return CheckResult(
-            "failed", f"✗ expected a function, got {type(learner_fn).__name__} — pass the function itself, without ()"
-        )
+        return call_learner(learner_fn, (), "", hint)[1]
     cases: Sequence[Case] = list(cases)
     for case in cases:
         args = prepare(case.args) if prepare else case.args
-        try:
-            got = learner_fn(*args)
-        except NotImplementedError:
-            return CheckResult("not implemented", f"not implemented yet — hint: {hint}")
-        except Exception as error:  # the learner's bug, reported as a failed case, never raised into the notebook
-            return CheckResult("failed", f"✗ raised {type(error).__name__}: {_clip(str(error), 60)} for {case.label}")
-        if not compare(got, case.expected):
+        got, verdict = call_learner(learner_fn, args, case.label, hint)
+        if verdict is not None:
+            return verdict
+        if problem is not None:
+            mistake = problem(got, case)
+            if mistake is not None:
+                return CheckResult("failed", f"✗ {mistake}")
+        elif not compare(got, case.expected):
             return CheckResult(
-                "failed", f"✗ fails for {case.label}: got {_clip(repr(got))}, expected {_clip(repr(case.expected))}"
+                "failed", f"✗ fails for {case.label}: got {clip(repr(got))}, expected {clip(repr(case.expected))}"
             )
     return CheckResult("passed", f"✓ {len(cases)}/{len(cases)} cases")

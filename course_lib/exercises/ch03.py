@@ -30,18 +30,7 @@ def _show(t: torch.Tensor, limit: int = 4) -> str:
 
 def _checked(fn, cases: list[Case], hint: str, problem: Callable, prepare=None) -> CheckResult:
     """`run_check`, but a wrong answer gets the specific message `problem(got, case.expected)` returns."""
-    found: list[str] = []
-
-    def compare(got, expected) -> bool:
-        message = problem(got, expected)
-        if message is not None:
-            found.append(message)
-        return message is None
-
-    result = run_check(fn, cases, hint, compare, prepare)
-    if result.status == "failed" and found:
-        return CheckResult("failed", "✗ " + found[-1])
-    return result
+    return run_check(fn, cases, hint, prepare=prepare, problem=lambda got, case: problem(got, case.expected))
 
 
 def _tensor_problem(got, label: str, shape, dtype: torch.dtype, advice: str) -> str | None:

@@ -15,7 +15,7 @@ import torch
 
 from course_lib import rng
 from course_lib.encoding import FixedPointEncoder
-from course_lib.exercises import CheckResult, run_check
+from course_lib.exercises import CheckResult, call_learner, clip, run_check
 from course_lib.parties import VirtualWorker
 from course_lib.reservoir import reservoir_features, reservoir_weights, train_plaintext, training_step, xor_dataset
 from course_lib.tensor import SharedTensor, share
@@ -25,11 +25,6 @@ __all__ = ["check_encrypted_training_step", "check_predict", "check_lr_after_enc
 PARTY_NAMES = ("alice", "bob", "dave")
 
 
-def _clip(text: str, limit: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _parties(n: int) -> tuple[tuple[VirtualWorker, ...], VirtualWorker]:
     return tuple(VirtualWorker(name) for name in PARTY_NAMES[:n]), VirtualWorker("carol")
 
@@ -37,16 +32,6 @@ def _parties(n: int) -> tuple[tuple[VirtualWorker, ...], VirtualWorker]:
 def _features(size: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     inputs, targets = xor_dataset()
     return reservoir_features(inputs, reservoir_weights(size, seed=seed)), targets
-
-
-def _call(fn, args: tuple, label: str):
-    """(result, None) or (None, a failed/not-implemented CheckResult)."""
-    try:
-        return fn(*args), None
-    except NotImplementedError:
-        return None, CheckResult("not implemented", "not implemented")
-    except Exception as error:  # the learner's bug, reported, never raised into the notebook
-        return None, CheckResult("failed", f"✗ raised {type(error).__name__}: {_clip(str(error))} for {label}")
 
 
 def _max_diff(a: torch.Tensor, b: torch.Tensor) -> float:
@@ -86,7 +71,9 @@ def _step_problem(out, data_plain, target_plain, model_plain, lr) -> str | None:
     update = data_plain.transpose(0, 1).mm(expected_error)
     if close(new_model, model_plain + update * lr):
         return "the model moved uphill (the loss grows): subtract update * learning_rate, don't add it"
-    if data_plain.shape[0] == data_plain.shape[1] and close(new_model, model_plain - data_plain.mm(expected_error) * lr):
+    if data_plain.shape[0] == data_plain.shape[1] and close(
+        new_model, model_plain - data_plain.mm(expected_error) * lr
+    ):
         return "the update must be data.transpose(0, 1).mm(error): the transpose is missing"
     if close(new_model, model_plain):
         return "new_model equals the old model: the update was never applied"
@@ -113,10 +100,8 @@ def check_encrypted_training_step(encrypted_training_step) -> CheckResult:
             data, target, model = (share(t, *parties, crypto_provider=dealer) for t in (features, targets, model_plain))
             for step in range(steps):
                 label = f"reservoir size {size}, {n_parties} parties, lr {lr:g}, step {step}"
-                out, failed = _call(encrypted_training_step, (data, target, model, lr), label)
+                out, failed = call_learner(encrypted_training_step, (data, target, model, lr), label, hint)
                 if failed is not None:
-                    if failed.status == "not implemented":
-                        return CheckResult("not implemented", f"not implemented yet — hint: {hint}")
                     return failed
                 problem = _step_problem(out, features, targets, model_plain, lr)
                 if problem is not None:
@@ -205,7 +190,7 @@ def check_predict(predict) -> CheckResult:
                     "failed", f"✗ {label}: the model was revealed (.get() on it): reveal only the predictions"
                 )
             except Exception as error:
-                return CheckResult("failed", f"✗ raised {type(error).__name__}: {_clip(str(error))} for {label}")
+                return CheckResult("failed", f"✗ raised {type(error).__name__}: {clip(str(error))} for {label}")
         problem = _predictions_problem(got, expected)
         if problem is not None:
             return CheckResult("failed", f"✗ {label}: {problem}")
@@ -223,15 +208,11 @@ def check_lr_after_encoding(lr_after_encoding) -> CheckResult:
     """`lr_after_encoding(lr, precision_bits)` must return the learning rate an encrypted run really multiplies by:
     lr encoded in fixed point (round(lr · 2^bits)) and read back (divided by 2^bits)."""
     hint = "the encoder stores round(lr * 2**precision_bits); divide that integer by 2**precision_bits"
-    if not callable(lr_after_encoding):
-        return run_check(lr_after_encoding, [], hint=hint)
     for lr, bits in _LR_CASES:
         label = f"lr={lr:g}, precision_bits={bits}"
         expected = FixedPointEncoder(bits).encode_number(lr) / 2**bits
-        got, failed = _call(lr_after_encoding, (lr, bits), label)
+        got, failed = call_learner(lr_after_encoding, (lr, bits), label, hint)
         if failed is not None:
-            if failed.status == "not implemented":
-                return CheckResult("not implemented", f"not implemented yet — hint: {hint}")
             return failed
         if isinstance(got, torch.Tensor) and got.numel() == 1:
             got = got.item()

@@ -12,7 +12,7 @@ import ipywidgets as widgets
 
 from course_lib import sharing, stats
 from course_lib.sharing import Q
-from course_lib.widgets.render import figure_png, new_figure, party_color
+from course_lib.widgets.render import figure_png, new_figure, party_color, widget_root
 
 __all__ = ["ShareExplorerModel", "share_explorer", "PARTY_NAMES"]
 
@@ -168,7 +168,7 @@ def share_explorer(secret: int = 42, n_parties: int = 3, other_secret: int = 0, 
     reshare.on_click(on_reshare)
     party.observe(on_party, names="value")
     other.observe(on_other, names="value")
-    box = widgets.VBox(
+    return widget_root(
         [
             widgets.HTML("<b>Share explorer</b> — the secret is split into shares mod Q = 501337"),
             widgets.HBox([slider, reshare]),
@@ -177,8 +177,7 @@ def share_explorer(secret: int = 42, n_parties: int = 3, other_secret: int = 0, 
             widgets.HBox([party, other]),
             plot,
             verdict,
-        ]
+        ],
+        "cl-share-explorer",
+        model,
     )
-    box.add_class("cl-share-explorer")
-    box.model_logic = model  # for tests and curious learners: the plain object behind the view
-    return box

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import ipywidgets as widgets
 
-from course_lib.widgets.render import figure_png, new_figure, party_color
+from course_lib.widgets.render import figure_png, new_figure, party_color, widget_root
 
 __all__ = ["TrainingMonitorModel", "TrainingMonitor", "training_monitor"]
 
@@ -112,14 +112,15 @@ class TrainingMonitor:
 def training_monitor(steps: int = 250, reference: list[float] | None = None, redraw_every: int = 10) -> TrainingMonitor:
     """Build the monitor for a run of `steps` steps; pass `.update` as the training callback, display `.widget`."""
     model = TrainingMonitorModel(steps=steps, reference=list(reference) if reference is not None else None)
-    box = widgets.VBox(
+    box = widget_root(
         [
             widgets.HTML("<b>Training monitor</b> — loss revealed by the parties, model kept secret-shared"),
             widgets.IntProgress(value=0, min=0, max=steps, description="steps", layout=widgets.Layout(width="560px")),
             widgets.HTML(model.status()),
             widgets.HTML(model.party_html()),
             widgets.Image(value=_loss_png(model), format="png", layout=widgets.Layout(width="560px")),
-        ]
+        ],
+        "cl-training-monitor",
+        model,
     )
-    box.add_class("cl-training-monitor")
     return TrainingMonitor(box, model, redraw_every)
