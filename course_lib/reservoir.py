@@ -154,18 +154,22 @@ class Experiment:
     encrypted: TrainingRun
     cost_per_step: object  # a course_lib.parties.Cost for one encrypted step
 
-    @staticmethod
-    def _verdict(run: TrainingRun, targets: torch.Tensor) -> str:
+    def verdict(self, which: str) -> str:
+        """'learned XOR', 'did not learn XOR' or 'diverged', for the "plaintext" or the "encrypted" run."""
+        if which not in ("plaintext", "encrypted"):
+            raise ValueError(f"which must be 'plaintext' or 'encrypted', got {which!r}")
+        run: TrainingRun = getattr(self, which)
+        _, targets = xor_dataset()
         final = run.losses[-1]
         if final is None or not final == final or final > 1e3:  # NaN or exploded
             return "diverged"
         return "learned XOR" if bool(((run.predictions > 0.5).float() == targets).all()) else "did not learn XOR"
 
-    def summary(self, targets: torch.Tensor) -> str:
+    def summary(self) -> str:
         return (
             f"size {self.reservoir_size:4d}, lr {self.learning_rate:.0e}, {self.precision_bits:2d} bits, "
-            f"{self.n_parties} parties | plaintext: {self._verdict(self.plaintext, targets)} "
-            f"(loss {self.plaintext.losses[-1]:.3g}) | encrypted: {self._verdict(self.encrypted, targets)} "
+            f"{self.n_parties} parties | plaintext: {self.verdict('plaintext')} "
+            f"(loss {self.plaintext.losses[-1]:.3g}) | encrypted: {self.verdict('encrypted')} "
             f"(loss {self.encrypted.losses[-1]:.3g})"
         )
 
