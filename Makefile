@@ -2,6 +2,7 @@
 #   make lab       venv from the pins + course_lib, then JupyterLab on notebooks/
 #   make test      lint, unit, notebooks (nbval), browser, dockerlint -- in that order, timed
 #   make student   build/student/: the notebooks without solutions, for a classroom
+#   make execute   re-run notebooks in place (NB="notebooks/05_*.ipynb"), trimming their metadata
 #   make docker    the workshop image;  make clean
 # Targets call .venv/bin/... directly, so nothing needs to be activated.
 
@@ -18,7 +19,7 @@ TORCH_INDEX_URL ?=
 TORCH_PIN := $(shell grep -Eo '^torch==[^ ]+' requirements.txt)
 STAGES := lint unit notebooks browser dockerlint
 
-.PHONY: venv lab test $(STAGES) student docker clean
+.PHONY: venv lab test $(STAGES) student docker clean execute
 
 venv: $(VENV)/.installed
 
@@ -60,6 +61,11 @@ browser: venv
 
 dockerlint: venv
 	$(BIN)/hadolint Dockerfile
+
+# Re-execute notebooks in place (after changing one): make execute NB="notebooks/03_fixed_point.ipynb"
+NB ?= notebooks/[0-9][0-9]_*.ipynb
+execute: venv
+	$(BIN)/python tools/execute_notebooks.py $(NB)
 
 student: venv
 	$(BIN)/python tools/make_student.py notebooks build/student

@@ -82,25 +82,16 @@ class ShareExplorerModel:
 def _histogram_png(model: ShareExplorerModel, counts: tuple[list[int], list[int]]) -> bytes:
     figure = new_figure()
     axes = figure.subplots()
-    width = Q / model.bins
-    lefts = [i * width for i in range(model.bins)]
+    edges = [i * Q / model.bins for i in range(model.bins + 1)]
     name = model.parties[model.party]
-    axes.bar(
-        lefts,
-        counts[0],
-        width=width,
-        align="edge",
-        alpha=0.55,
-        color=party_color(model.party),
-        label=f"secret {model.secret}",
-    )
-    axes.bar(
-        lefts, counts[1], width=width, align="edge", alpha=0.55, color="#7f7f7f", label=f"secret {model.other_secret}"
-    )
+    # outlines, not filled bars: two overlapping flat histograms stay readable
+    axes.stairs(counts[0], edges, lw=2, color=party_color(model.party), label=f"secret {model.secret}")
+    axes.stairs(counts[1], edges, lw=2, color="#7f7f7f", label=f"secret {model.other_secret}")
     axes.axhline(model.draws / model.bins, color="black", lw=1, ls="--", label="perfectly flat")
     axes.set_xlabel(f"{name}'s share (0 … Q-1)")
     axes.set_ylabel(f"count in {model.draws} sharings")
-    axes.legend(loc="lower right", fontsize=8)
+    axes.set_ylim(0, 2 * model.draws / model.bins)
+    axes.legend(loc="upper center", fontsize=8, ncols=3)
     return figure_png(figure)
 
 
