@@ -90,7 +90,6 @@ class XorLabModel:
         self.set(reservoir_size, learning_rate, precision_bits, n_parties)
         self.experiment: Experiment | None = None
         self.history: list[tuple[str, str, str, str, str]] = []
-        _, self.targets = xor_dataset()
 
     def set(self, reservoir_size: int, learning_rate: float, precision_bits: int, n_parties: int) -> None:
         if reservoir_size < 1:
