@@ -28,6 +28,11 @@ RUN pip install --no-cache-dir --index-url https://download.pytorch.org/whl/cpu 
 COPY requirements.txt ./
 RUN pip install --no-cache-dir -r requirements.txt
 
+# The course's JupyterLab defaults (the same file `make venv` installs), where Lab reads them: {sys.prefix}/share/
+# jupyter/lab/settings/. No "get notified about official Jupyter news?" pop-up on first start (a workshop of 30 should
+# not each dismiss it), no update check (the versions are pinned). A learner's own settings still win.
+COPY jupyter/lab/settings/overrides.json /usr/local/share/jupyter/lab/settings/overrides.json
+
 # the course itself, owned by the learner; course_lib editable so its source is the one in the course folder
 COPY --chown=${NB_USER}:${NB_USER} . ./
 RUN pip install --no-cache-dir --no-deps --no-build-isolation -e .

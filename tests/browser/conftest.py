@@ -2,11 +2,14 @@
 
 The server serves a temporary copy of the course (Lab autosaves; committed notebooks are never touched), runs with its
 own Jupyter/IPython directories under tmp_path, a random port and a random token, and is stopped by its PID. Chromium is
-the system one (/usr/bin/chromium; `playwright install` is never needed) and may only talk to 127.0.0.1.
+a system one, the one tools/browser_setup.py finds: $LWE_CHROMIUM (`make browser` sets it to the helper's answer), else
+the helper's own search, never an install from here (`playwright install` is never needed). It may only talk to
+127.0.0.1.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import secrets
@@ -25,7 +28,7 @@ from urllib.parse import urlparse
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
+BROWSER_HELPER = ROOT / "tools" / "browser_setup.py"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -41,6 +44,18 @@ LAB_SETTINGS = {
     "notebook-extension/tracker": {"windowingMode": "none"},
     "apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
 }
+
+
+@functools.cache
+def find_chromium() -> tuple[str | None, str]:
+    """(path, "") of the browser tools/browser_setup.py finds (it honours $LWE_CHROMIUM), or (None, what it said)."""
+    out = subprocess.run(
+        [sys.executable, str(BROWSER_HELPER), "--no-install"], capture_output=True, text=True, timeout=120
+    )
+    path = out.stdout.strip()
+    if out.returncode == 0 and path:
+        return path, ""
+    return None, out.stderr.strip() or f"{BROWSER_HELPER.name} exited with {out.returncode}"
 
 
 @dataclass
@@ -186,8 +201,13 @@ def _wait_for_status(server: LabServer) -> None:
 @pytest.fixture
 def browser_page(request):
     """A headless system-Chromium page that may only reach 127.0.0.1; console errors are printed on failure."""
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does this); never `playwright install`")
+    chromium, said = find_chromium()
+    if chromium is None:
+        pytest.fail(
+            f"no Chromium for the browser tests. tools/browser_setup.py said:\n{said}\n"
+            "Run `python tools/browser_setup.py` (it installs Chromium on Debian/Ubuntu as root or with passwordless "
+            "sudo) or `make browser`, or set LWE_CHROMIUM=/path/to/chromium. Never `playwright install`."
+        )
     from playwright.sync_api import sync_playwright
 
     blocked: list[str] = []
@@ -202,7 +222,7 @@ def browser_page(request):
             route.abort()
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
         try:
             context = browser.new_context(viewport={"width": 1400, "height": 1000})
             context.route("**/*", guard)
