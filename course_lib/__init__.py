@@ -1,34 +1,41 @@
 """course_lib — the teaching library of "Learning While Encrypted".
 
 One helper package serves every notebook; each module's docstring names the chapter that introduces it.
-Layers, arrows only downward:
+Layers, arrows only downward (a module imports only from the layers below it):
 
-    widgets → protocols (Beaver, truncation) → tensor (SharedTensor) → encoding (FixedPointEncoder) → ring (+ rng)
-                                                   parties / dealer beside tensor
+    widgets, exercises                       one per chapter: interactive views, checks of the learner's code
+    reservoir                                chapter 05's model and training loops
+    tensor (SharedTensor, share)             operators built from the protocols
+    protocols                                Beaver multiplication, division/truncation (SPMD: local work + open)
+    dealer (TrustedDealer)                   correlated randomness: triples, division pairs
+    parties (VirtualWorker, PartyGroup)      who holds the shares, who deals
+    runtime, cost                            how shares travel (one `send` primitive), what it costs, what is opened
+    encoding (FixedPointEncoder)             reals as scaled integers
+    ring (+ rng)                             Z_2^64 on int64, fast exact matmul; CSPRNG or reproducible randomness
 
-    sharing (01)  the article's integers mod Q        ring (02)      Z_2^64 on int64, fast exact matmul
-    rng (00)      CSPRNG by default, reproducible()   parties (02)   VirtualWorker, cost counting
-    exercises (00) checks for the learner's code      encoding (03)  FixedPointEncoder
-    stats (01)    is a share noise? measured          protocols (03, 04)  truncation, Beaver multiplication
-    datasets (01) checksummed files from data/        dealer (04)    TrustedDealer
-    tensor (02–04) SharedTensor and share()           widgets        one per chapter
+    beside them: sharing (01, the article's integers mod Q), stats (01), datasets (01, 06), timing (02-05)
 """
 
-from course_lib.dealer import TrustedDealer
+from course_lib.cost import Cost, measure_cost
+from course_lib.dealer import TrustedDealer, dealer_for
 from course_lib.encoding import FixedPointEncoder
-from course_lib.parties import Cost, PartyGroup, VirtualWorker, measure_cost
-from course_lib.rng import is_secure, reproducible, secure
+from course_lib.parties import PartyGroup, VirtualWorker
+from course_lib.rng import InsecureRandomnessWarning, is_secure, reproducible, secure
+from course_lib.runtime import record_openings
 from course_lib.tensor import SharedTensor, share
 
 __all__ = [
     "Cost",
     "FixedPointEncoder",
+    "InsecureRandomnessWarning",
     "PartyGroup",
     "SharedTensor",
     "TrustedDealer",
     "VirtualWorker",
+    "dealer_for",
     "is_secure",
     "measure_cost",
+    "record_openings",
     "reproducible",
     "secure",
     "share",

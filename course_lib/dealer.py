@@ -1,8 +1,9 @@
 """The trusted dealer: a crypto provider that hands out correlated randomness (chapter 04).
 
 Multiplying two shared secrets needs randomness with a hidden relation — a Beaver triple: shares of random a and b,
-and of c = a·b. Truncating a fixed-point product with three or more parties needs a pair: shares of a random r and of
-r shifted right. Neither depends on the data, so a third party can make them in advance (the "offline phase").
+and of c = a·b. Dividing a fixed-point value with three or more parties (truncation) needs a pair: shares of a random
+r and of r divided by the public divisor. Neither depends on the data, so a third party can make them in advance (the
+"offline phase").
 
 Trust assumption, stated plainly: the dealer knows every a, b, c and r it makes. It must
   * not be one of the computing parties and not collude with any of them — a party that learns a triple's a and b
@@ -11,26 +12,36 @@ Trust assumption, stated plainly: the dealer knows every a, b, c and r it makes.
 In exchange it never sees any data. Real systems replace the dealer with a protocol between the parties
 (oblivious transfer or homomorphic encryption), at a much higher cost; this course names the trust instead.
 
-Offline in batches: for small shapes the dealer makes `batch` triples (or pairs) at once with one vectorised draw
-and hands out one per request — as a real offline phase would. Every item is still used once, so nothing about
-security changes; only the Python overhead per multiplication drops (chapter 05's training loop is 2× faster). A
-stock made under one randomness mode is thrown away when `course_lib.rng` switches mode.
+Used once, whatever happens to the tensors: a triple opened twice lets the parties subtract the two openings and learn
+x1 - x2 exactly. So a dealer is never duplicated — `copy.deepcopy` of a shared tensor (or of the dealer) keeps the SAME
+dealer, and a pickled dealer comes back as this process's dealer for that crypto provider (`dealer_for`), never with
+the stock it had. Its unused stock cannot be copied out of it.
+
+Offline in batches: for small shapes the dealer makes up to 64 triples (or pairs) at once with one vectorised draw and
+hands out one per request — as a real offline phase would. Every item is still used once; only the Python overhead per
+multiplication drops (chapter 05's training loop is 2× faster). Stock is kept per randomness source
+(`course_lib.rng`): what was made under a seeded source is never handed out under another one (or another thread's).
 """
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Callable, Iterator
 
 import torch
 
 from course_lib import ring, rng
-from course_lib.parties import BYTES_PER_ELEMENT, RUNTIME, InProcessRuntime, VirtualWorker
+from course_lib.parties import VirtualWorker
+from course_lib.runtime import RUNTIME, InProcessRuntime
 
-__all__ = ["TrustedDealer"]
+__all__ = ["TrustedDealer", "dealer_for"]
+
+_MAX_BATCH = 64  # items per offline batch, at most
 
 
 class TrustedDealer:
-    """Makes Beaver triples and truncation pairs, secret-shared among the parties it serves."""
+    """Makes Beaver triples and division (truncation) pairs, secret-shared among the parties it serves."""
 
     def __init__(self, worker: VirtualWorker, runtime: InProcessRuntime = RUNTIME, batch_elements: int = 1 << 16):
         if not isinstance(worker, VirtualWorker):
@@ -38,68 +49,110 @@ class TrustedDealer:
         self.worker = worker
         self.runtime = runtime
         self.batch_elements = batch_elements  # how many ring elements one offline batch may hold
-        self._stock: dict[tuple, tuple[int, Iterator]] = {}
+        # randomness source -> {item kind: iterator over the unused items}; a source that is gone takes its stock along
+        self._stock: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()  # two threads must never take the same item
 
-    def _send(self, n_parties: int, *shares: torch.Tensor) -> None:
-        """Count what the dealer sends: one message per party per shared value."""
-        nbytes = sum(s.numel() for s in shares) * BYTES_PER_ELEMENT
-        self.runtime.record(0, n_parties * len(shares), nbytes, {self.worker.id: nbytes}, dealer=True)
+    # ----- never duplicated -----------------------------------------------------------------------------------------
+    def __copy__(self) -> TrustedDealer:
+        return self
+
+    def __deepcopy__(self, memo) -> TrustedDealer:
+        return self
+
+    def __reduce__(self):
+        return (dealer_for, (self.worker,))
+
+    # ----- delivery and stock ---------------------------------------------------------------------------------------
+    def _deliver(self, n_parties: int, *shares: torch.Tensor) -> None:
+        """Count what the dealer sends: each party gets its share of each value (offline: no online round)."""
+        parties = [f"party {i}" for i in range(n_parties)]
+        self.runtime.send((self.worker.id,), parties, *(s[0].numel() for s in shares), offline=True)
 
     @staticmethod
     def _random_shared(shape, n_parties: int) -> tuple[torch.Tensor, torch.Tensor]:
         """Shares of a uniform random value, and the value. Drawing the n shares directly is the same as drawing
         the value and splitting it (both give n independent uniform shares), and saves a draw.
-        `shape` may start with a batch dimension: the party axis then comes second."""
+        `shape` starts with the batch dimension: the party axis comes second."""
         shares = rng.ring_elements((shape[0], n_parties, *shape[1:]))
         return shares, ring.reconstruct(shares.transpose(0, 1))
 
     def _take(self, key: tuple, elements_per_item: int, make: Callable[[int], tuple[torch.Tensor, ...]]):
-        """One item from the stock for `key`, making a new batch with `make(count)` when it runs out."""
-        generation, stock = self._stock.get(key, (None, None))
-        if generation == rng.generation() and stock is not None:
-            item = next(stock, None)
-            if item is not None:
-                return item
-        count = max(1, min(64, self.batch_elements // max(elements_per_item, 1)))
-        stock = zip(*(t.unbind(0) for t in make(count)), strict=True)  # batch dim first: one item per index
-        self._stock[key] = (rng.generation(), stock)
-        return next(stock)
+        """One item from the stock for `key` under the current randomness source; a new batch when it runs out."""
+        source = rng.current_source()
+        with self._lock:
+            stocks: dict[tuple, Iterator] = self._stock.setdefault(source, {})
+            item = next(stocks.get(key, iter(())), None)
+            if item is None:
+                count = max(1, min(_MAX_BATCH, self.batch_elements // max(elements_per_item, 1)))
+                stock = zip(*(t.unbind(0) for t in make(count)), strict=True)  # batch dim first: one item per index
+                stocks[key] = stock
+                item = next(stock)
+        return item
 
+    # ----- what the protocols ask for -------------------------------------------------------------------------------
     def beaver_triple(
         self, op: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], x_shape, y_shape, n_parties: int
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Shares of uniform a (shaped like x) and b (like y), and of c = op(a, b) in the ring.
 
-        `op` is the ring operation the triple serves: torch.mul (elementwise) or ring.ring_matmul.
+        `op` is the ring operation the triple serves: torch.mul (elementwise) or ring.ring_matmul. x and y must have
+        the same rank (the batch axes of a and b pair up item by item).
         """
         x_shape, y_shape = tuple(x_shape), tuple(y_shape)
+        if len(x_shape) != len(y_shape):
+            raise ValueError(f"a triple needs operands of the same rank, got shapes {x_shape} and {y_shape}")
 
         def make(count: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
             a_shares, a = self._random_shared((count, *x_shape), n_parties)
             b_shares, b = self._random_shared((count, *y_shape), n_parties)
-            c = op(a, b)  # x and y have the same rank here, so the batch axes pair up item by item
-            c_shares = ring.share(c, n_parties).transpose(0, 1)
+            c_shares = ring.share(op(a, b), n_parties).transpose(0, 1)
             return a_shares, b_shares, c_shares
 
         elements = n_parties * (2 * _numel(x_shape) + 2 * _numel(y_shape))  # a, b and (about) c
         triple = self._take(("triple", op, x_shape, y_shape, n_parties), elements, make)
-        self._send(n_parties, *triple)
+        self._deliver(n_parties, *triple)
         return triple
 
-    def truncation_pair(self, shape, bits: int, n_parties: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """Shares of a uniform r and of r >> bits (arithmetic shift: floor(r / 2^bits))."""
+    def division_pair(self, shape, divisor: int | torch.Tensor, n_parties: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Shares of a uniform r and of floor(r / divisor) (a public positive integer, or an int64 tensor of them
+        that broadcasts to `shape`)."""
         shape = tuple(shape)
+        if isinstance(divisor, torch.Tensor):
+            divisor_key = ("tensor", tuple(divisor.shape), divisor.numpy().tobytes())
+        else:
+            divisor_key = int(divisor)
 
         def make(count: int) -> tuple[torch.Tensor, torch.Tensor]:
             r_shares, r = self._random_shared((count, *shape), n_parties)
-            return r_shares, ring.share(r >> bits, n_parties).transpose(0, 1)
+            quotient = torch.div(r, divisor, rounding_mode="floor")
+            return r_shares, ring.share(quotient.expand(count, *shape).contiguous(), n_parties).transpose(0, 1)
 
-        pair = self._take(("pair", shape, bits, n_parties), 2 * n_parties * _numel(shape), make)
-        self._send(n_parties, *pair)
+        pair = self._take(("pair", shape, divisor_key, n_parties), 2 * n_parties * _numel(shape), make)
+        self._deliver(n_parties, *pair)
         return pair
 
+    def truncation_pair(self, shape, bits: int, n_parties: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Shares of a uniform r and of r >> bits (arithmetic shift: floor(r / 2^bits))."""
+        if not 0 <= bits <= 62:
+            raise ValueError(f"a truncation pair shifts by 0 to 62 bits, got {bits}")
+        return self.division_pair(shape, 1 << bits, n_parties)
+
     def __repr__(self) -> str:
-        return f"TrustedDealer({self.worker.id!r})"
+        return f"{type(self).__name__}({self.worker.id!r})"
+
+
+_DEALERS: dict[tuple[int, VirtualWorker], TrustedDealer] = {}
+_DEALERS_LOCK = threading.Lock()
+
+
+def dealer_for(worker: VirtualWorker, runtime: InProcessRuntime = RUNTIME) -> TrustedDealer:
+    """This process's dealer for the crypto provider `worker`: one per provider, so its offline stock is pooled."""
+    with _DEALERS_LOCK:
+        key = (id(runtime), worker)
+        if key not in _DEALERS:
+            _DEALERS[key] = TrustedDealer(worker, runtime)
+        return _DEALERS[key]
 
 
 def _numel(shape: tuple[int, ...]) -> int:

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 import torch
 
+from course_lib.cost import Cost, measure_cost
+from course_lib.encoding import FixedPointEncoder
 from course_lib.parties import VirtualWorker
 from course_lib.tensor import SharedTensor, share
 
@@ -25,11 +27,15 @@ __all__ = [
     "reservoir_weights",
     "reservoir_features",
     "training_step",
+    "squared_error",
     "TrainingRun",
     "train_plaintext",
     "train_encrypted",
     "Experiment",
     "run_experiment",
+    "party_workers",
+    "Diagnosis",
+    "diagnose",
 ]
 
 
@@ -59,7 +65,7 @@ def reservoir_features(inputs: torch.Tensor, weights: torch.Tensor) -> torch.Ten
 def training_step(data, target, model, learning_rate: float):
     """One step of gradient descent on the squared error of a linear readout (the article's loop body).
 
-    Works on torch tensors and on SharedTensors alike. Returns (new model, predictions, gradient of the error).
+    Works on torch tensors and on SharedTensors alike. Returns (new model, predictions, error = predictions - target).
     """
     prediction = data.mm(model)
     error = prediction - target
@@ -67,14 +73,23 @@ def training_step(data, target, model, learning_rate: float):
     return model - update * learning_rate, prediction, error
 
 
+def squared_error(error):
+    """The loss: the sum of squared errors. On shares it is one more Beaver product and a sum, so it can be opened
+    as ONE number without opening the error vector (which, at step 0, is exactly minus the targets)."""
+    return (error * error).sum()
+
+
 @dataclass
 class TrainingRun:
-    """What a training run leaves: the losses it revealed (None where it kept them secret), the last predictions."""
+    """What a training run leaves: the losses it revealed (None where it kept them secret), the last predictions,
+    and what it cost in messages (the whole run, and one training step without its loss)."""
 
     losses: list[float | None] = field(default_factory=list)
     predictions: torch.Tensor | None = None
     model: torch.Tensor | SharedTensor | None = None
     steps: int = 0
+    cost: Cost | None = None
+    step_cost: Cost | None = None
 
     def revealed_losses(self) -> list[tuple[int, float]]:
         return [(step, loss) for step, loss in enumerate(self.losses) if loss is not None]
@@ -88,18 +103,22 @@ StepCallback = Callable[[int, "float | None", object], None]
 
 
 def _train(data, target, model, steps: int, learning_rate: float, reveal, every: int, callback) -> TrainingRun:
-    if steps < 1:
-        raise ValueError(f"steps must be at least 1, got {steps}")
-    if every < 1:
-        raise ValueError(f"reveal_loss_every must be at least 1, got {every}")
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"steps must be a whole number of at least 1, got {steps!r}")
+    if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+        raise ValueError(f"reveal_loss_every must be a whole number of at least 1, got {every!r}")
     run = TrainingRun()
-    for step in range(steps):
-        model, prediction, error = training_step(data, target, model, learning_rate)
-        loss = float(reveal(error).abs().sum()) if step % every == 0 or step == steps - 1 else None
-        run.losses.append(loss)
-        if callback is not None:
-            callback(step, loss, model)
-    run.predictions, run.model, run.steps = reveal(prediction), model, steps
+    with measure_cost() as run.cost:
+        for step in range(steps):
+            with measure_cost() as step_cost:
+                model, prediction, error = training_step(data, target, model, learning_rate)
+            run.step_cost = run.step_cost or step_cost
+            # the loss is computed on shares and only that one number is opened; the error vector never is
+            loss = float(reveal(squared_error(error))) if step % every == 0 or step == steps - 1 else None
+            run.losses.append(loss)
+            if callback is not None:
+                callback(step, loss, model)
+        run.predictions, run.model, run.steps = reveal(prediction), model, steps
     return run
 
 
@@ -129,9 +148,12 @@ def train_encrypted(
 ) -> TrainingRun:
     """Train the readout with data, targets and model all secret-shared among `parties`.
 
-    The loss is revealed (to whoever runs the loop) every `reveal_loss_every` steps and at the last step; the
-    final predictions are revealed at the end. Everything else stays shared. Trust: semi-honest parties and a
-    dealer that colludes with none of them (see course_lib.dealer).
+    What is revealed, and to whom (the runtime logs it: `course_lib.record_openings`):
+      * every `reveal_loss_every` steps and at the last step, the loss — ONE number, the sum of squared errors,
+        computed on shares — to whoever runs the loop (the model's owner at the keyboard);
+      * at the end, the final predictions, to the same person: the model's output is what training is for.
+    Everything else stays shared: inside each product the parties open only values masked by the dealer's fresh
+    randomness. Trust: semi-honest parties and a dealer that colludes with none of them (see course_lib.dealer).
     """
 
     def shared(t: torch.Tensor) -> SharedTensor:
@@ -140,6 +162,45 @@ def train_encrypted(
     data, target = shared(features), shared(targets)
     model = shared(torch.zeros(features.shape[1], targets.shape[1], dtype=features.dtype))
     return _train(data, target, model, steps, learning_rate, SharedTensor.get, reveal_loss_every, callback)
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """Public facts about a setting, computed before (and independently of) training."""
+
+    lr_used: float  # the learning rate after fixed-point encoding: what the encrypted run multiplies by
+    lr_encoded: int  # round(lr · 2^bits)
+    rank: int  # rank of the 4 × size feature matrix (at most 3: the input (0, 0) maps to all zeros)
+    curvature_max: float  # largest eigenvalue of features @ features.T
+    curvature_min: float  # smallest non-zero one
+    steps: int
+
+    @property
+    def stability_limit(self) -> float:
+        """Gradient descent on this readout diverges for learning rates above 2 / curvature_max."""
+        return 2.0 / self.curvature_max
+
+    def progress(self, lr: float) -> float:
+        """How far the slowest direction gets in `steps` steps: lr · curvature_min · steps (≥ 3 or so: converged)."""
+        return lr * self.curvature_min * self.steps
+
+
+def diagnose(reservoir_size: int, learning_rate: float, precision_bits: int, steps: int, seed: int = 0) -> Diagnosis:
+    """Why a setting learns or not, from public quantities only: the features' curvature (eigenvalues of
+    features @ features.T) bounds the stable learning rate, and the encoding rounds the learning rate."""
+    inputs, _ = xor_dataset(torch.float64)
+    features = reservoir_features(inputs, reservoir_weights(reservoir_size, seed=seed).double())
+    eigenvalues = torch.linalg.eigvalsh(features @ features.T)
+    nonzero = eigenvalues[eigenvalues > 1e-9 * max(float(eigenvalues[-1]), 1.0)]
+    encoded = FixedPointEncoder(precision_bits).encode_number(learning_rate)
+    return Diagnosis(
+        lr_used=encoded / 2**precision_bits,
+        lr_encoded=encoded,
+        rank=int(torch.linalg.matrix_rank(features)),
+        curvature_max=float(eigenvalues[-1]),
+        curvature_min=float(nonzero[0]) if len(nonzero) else 0.0,
+        steps=steps,
+    )
 
 
 @dataclass
@@ -152,7 +213,11 @@ class Experiment:
     n_parties: int
     plaintext: TrainingRun
     encrypted: TrainingRun
-    cost_per_step: object  # a course_lib.parties.Cost for one encrypted step
+
+    @property
+    def cost_per_step(self) -> Cost:
+        """What one encrypted training step sends (measured during the run itself)."""
+        return self.encrypted.step_cost
 
     def verdict(self, which: str) -> str:
         """'learned XOR', 'did not learn XOR' or 'diverged', for the "plaintext" or the "encrypted" run."""
@@ -161,7 +226,9 @@ class Experiment:
         run: TrainingRun = getattr(self, which)
         _, targets = xor_dataset()
         final = run.losses[-1]
-        if final is None or not final == final or final > 1e3:  # NaN or exploded
+        # NaN or exploded; or a NEGATIVE sum of squares: on shares that can only mean the ring wrapped (overflow)
+        wrapped = any(loss < 0 for _, loss in run.revealed_losses())
+        if final is None or not final == final or final > 1e3 or wrapped:
             return "diverged"
         return "learned XOR" if bool(((run.predictions > 0.5).float() == targets).all()) else "did not learn XOR"
 
@@ -174,6 +241,17 @@ class Experiment:
         )
 
 
+PARTY_NAMES = ("alice", "bob", "dave", "erin", "frank")
+
+
+def party_workers(n_parties: int) -> tuple[VirtualWorker, ...]:
+    """n computing parties, named like the course's (carol is always the dealer, never a party)."""
+    if isinstance(n_parties, bool) or not isinstance(n_parties, int) or n_parties < 2:
+        raise ValueError(f"n_parties must be a whole number of at least 2, got {n_parties!r}")
+    names = PARTY_NAMES + tuple(f"party{i}" for i in range(len(PARTY_NAMES) + 1, n_parties + 1))
+    return tuple(VirtualWorker(name) for name in names[:n_parties])
+
+
 def run_experiment(
     reservoir_size: int = 256,
     learning_rate: float = 1e-3,
@@ -183,23 +261,11 @@ def run_experiment(
     seed: int = 0,
 ) -> Experiment:
     """Train the readout on XOR with one setting, in plaintext and encrypted, revealing the loss every step."""
-    from course_lib.parties import measure_cost
-
-    if n_parties < 2:
-        raise ValueError(f"n_parties must be at least 2, got {n_parties}")
+    parties = party_workers(n_parties)
     inputs, targets = xor_dataset()
     features = reservoir_features(inputs, reservoir_weights(reservoir_size, seed=seed))
-    parties = tuple(VirtualWorker(name) for name in ("alice", "bob", "dave", "erin", "frank")[:n_parties])
     plain = train_plaintext(features, targets, steps, learning_rate)
     encrypted = train_encrypted(
         features, targets, parties, VirtualWorker("carol"), steps, learning_rate, precision_bits=precision_bits
     )
-    data = share(features, *parties, crypto_provider=VirtualWorker("carol"), precision_bits=precision_bits)
-    target = share(targets, *parties, crypto_provider=VirtualWorker("carol"), precision_bits=precision_bits)
-    model = share(
-        torch.zeros(reservoir_size, 1), *parties, crypto_provider=VirtualWorker("carol"), precision_bits=precision_bits
-    )
-    with measure_cost() as cost:
-        _, _, error = training_step(data, target, model, learning_rate)
-        error.get()
-    return Experiment(reservoir_size, learning_rate, precision_bits, n_parties, plain, encrypted, cost)
+    return Experiment(reservoir_size, learning_rate, precision_bits, n_parties, plain, encrypted)

@@ -6,11 +6,22 @@ return when revealed. Its operators follow from a few primitives:
 
     shared ± shared     each party adds its shares                      (local)
     shared ± public     party 0 adds the encoded public value           (local)
-    shared × int        each party multiplies its share                 (local, exact)
+    shared × integer    each party multiplies its share                 (local, exact)
     shared × real       multiply by the encoding, then truncate         (local for 2 parties, 1 round for 3+)
+    shared ÷ integer    divide like truncation does                     (local for 2 parties, 1 round for 3+)
+    shared ÷ real       multiply by the reciprocal encoded with extra bits, then truncate by as many
     shared × shared     Beaver triple, then truncate                    (1 round + truncation)
     shared @ shared     Beaver matrix triple, then truncate             (1 round + truncation)
     shape operations    every party reshapes its own share              (local)
+
+Precision: a public real factor is encoded like the data, so it is rounded to a multiple of 2^-f (chapter 05 shows
+what that does to a learning rate). A division keeps the *relative* precision instead: `x / d` and `x.mean()` are
+within about 2^-f of the true result relative to its size (plus one unit), for any divisor the encoding can represent.
+
+dtype rule: `get()` returns the secret's own dtype when it was a floating-point tensor (float16 and bfloat16 too,
+decoded in float64 first), and float64 for everything else (Python numbers, lists, integer tensors): a fixed-point
+value has up to 47 integer and 16 fractional bits, which float32 would round. An operation between two operands
+returns torch's promoted dtype, as `torch.result_type` would for the plaintext tensors.
 
 It never reveals by accident: `repr` shows shapes and party names only, and truth values, float(), numpy() and
 friends raise. `get()` is the one deliberate way to reveal.
@@ -18,62 +29,66 @@ friends raise. `get()` is the one deliberate way to reveal.
 
 from __future__ import annotations
 
+import math
+import numbers
+
 import torch
+from numpy import bool_ as numpy_bool
 
 from course_lib import protocols, ring
-from course_lib.dealer import TrustedDealer
+from course_lib.dealer import dealer_for
 from course_lib.encoding import FixedPointEncoder, as_real_tensor
-from course_lib.parties import BYTES_PER_ELEMENT, PartyGroup, VirtualWorker, broadcast_shares
+from course_lib.parties import PartyGroup, VirtualWorker
+from course_lib.runtime import broadcast_shares
 
-__all__ = ["SharedTensor", "share"]
+__all__ = ["SharedTensor", "share", "Operand"]
+
+_MAX_DIVISOR_BITS = 62  # a divisor (or a reciprocal's scale 2^k) must fit in an int64
 
 
 def share(secret, *workers: VirtualWorker, crypto_provider: VirtualWorker | None = None, precision_bits: int = 16):
     """Encode `secret` in fixed point and split it into additive shares, one per worker.
 
-    `crypto_provider` is the dealer that multiplications (and truncation among 3+ parties) need; it must not be one
+    `crypto_provider` is the dealer that multiplications (and divisions among 3+ parties) need; it must not be one
     of the workers (see `course_lib.dealer` for the trust it asks for).
     """
     if len(workers) == 1 and isinstance(workers[0], (list, tuple)):
         workers = tuple(workers[0])
-    if len(workers) < 2:
-        raise ValueError(f"secret sharing needs at least 2 parties, got {len(workers)}: share(x, alice, bob, ...)")
-    for w in workers:
-        if not isinstance(w, VirtualWorker):
-            raise TypeError(f"parties must be VirtualWorkers, got {type(w).__name__}: use cl.VirtualWorker('alice')")
-    if len(set(workers)) != len(workers):
-        raise ValueError(f"each party may hold only one share, but {[w.id for w in workers]} names a party twice")
     dealer = None
     if crypto_provider is not None:
         if not isinstance(crypto_provider, VirtualWorker):
             raise TypeError(f"crypto_provider must be a VirtualWorker, got {type(crypto_provider).__name__}")
-        if crypto_provider in workers:
-            raise ValueError(
-                f"{crypto_provider.id} cannot be both a party and the crypto provider: the dealer knows every triple, "
-                "so a party that is also the dealer can unmask everything. Pick a third worker."
-            )
-        dealer = TrustedDealer(crypto_provider)
-    encoder = FixedPointEncoder(precision_bits)
-    encoded = encoder.encode(secret)
-    dtype = (
-        secret.dtype if isinstance(secret, torch.Tensor) and secret.is_floating_point() else torch.get_default_dtype()
-    )
+        dealer = dealer_for(crypto_provider)
     group = PartyGroup(tuple(workers), dealer)
-    shares = ring.share(encoded, group.n_parties)
-    nbytes = encoded.numel() * BYTES_PER_ELEMENT
-    group.runtime.record(1, group.n_parties, group.n_parties * nbytes, {"data owner": group.n_parties * nbytes})
-    return SharedTensor(shares, group, encoder, dtype)
+    encoder = FixedPointEncoder(precision_bits)
+    shares = group.runtime.input(group, encoder.encode(secret))
+    return SharedTensor(shares, group, encoder, _secret_dtype(secret))
+
+
+def _secret_dtype(secret) -> torch.dtype:
+    """The dtype `get()` will return (see the module docstring)."""
+    if isinstance(secret, torch.Tensor) and secret.is_floating_point():
+        return secret.dtype
+    return torch.float64
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, numpy_bool))
 
 
 class SharedTensor:
     """Fixed-point values secret-shared among the parties of a PartyGroup. See the module docstring."""
 
-    def __init__(self, shares: torch.Tensor, group: PartyGroup, encoder: FixedPointEncoder, dtype=torch.float32):
-        if shares.dtype != torch.int64 or shares.dim() < 1 or shares.shape[0] != group.n_parties:
-            raise ValueError(
-                f"shares must be int64 of shape (n_parties={group.n_parties}, ...), "
-                f"got {shares.dtype} {tuple(shares.shape)}"
-            )
+    def __init__(
+        self, shares: torch.Tensor, group: PartyGroup, encoder: FixedPointEncoder, dtype: torch.dtype = torch.float64
+    ):
+        if not isinstance(shares, torch.Tensor) or shares.dtype != torch.int64 or shares.dim() < 1:
+            raise ValueError(f"shares must be an int64 tensor of shape (n_parties, ...), got {_describe(shares)}")
+        rows = group.runtime.rows(group.n_parties)  # in-process: every party's share; one process per party: 1
+        if shares.shape[0] != rows:
+            raise ValueError(f"shares must have shape ({rows} parties' shares, ...), got {tuple(shares.shape)}")
+        if not dtype.is_floating_point:
+            raise TypeError(f"a SharedTensor reveals floating-point values, got dtype {dtype}")
         self._shares = shares
         self.group = group
         self.encoder = encoder
@@ -116,11 +131,7 @@ class SharedTensor:
 
     def reconstruct(self) -> torch.Tensor:
         """Reveal the raw ring values (int64, still fixed-point encoded): every party sends its share to us."""
-        nbytes = self.numel() * BYTES_PER_ELEMENT
-        self.group.runtime.record(
-            1, self.group.n_parties, self.group.n_parties * nbytes, {p.id: nbytes for p in self.parties}
-        )
-        return ring.reconstruct(self._shares)
+        return self.group.runtime.reveal(self.group, self._shares)
 
     def get(self) -> torch.Tensor:
         """Reveal and decode: the float tensor these shares stand for (the article's `.get().decode()`)."""
@@ -128,7 +139,7 @@ class SharedTensor:
 
     # ----- never reveal by accident -------------------------------------------------------------------------------
     def __repr__(self) -> str:
-        dealer = f", dealer {self.group.dealer.worker.id}" if self.group.dealer is not None else ""
+        dealer = f", dealer {self.group.crypto_provider.id}" if self.group.dealer is not None else ""
         return (
             f"SharedTensor(shape={tuple(self.shape)}, parties: {self.group.names()}{dealer}, "
             f"fixed point {self.encoder.precision_bits} bits)"
@@ -154,6 +165,16 @@ class SharedTensor:
     __hash__ = object.__hash__
     __float__ = __int__ = __index__ = __complex__ = __array__ = item = tolist = numpy = _refuse
     __lt__ = __le__ = __gt__ = __ge__ = __ne__ = __eq__
+    # numpy: `np.float64(0.5) * x` must call x.__rmul__ (not turn x into an array, which would be refused)
+    __array_ufunc__ = None
+
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        name = getattr(func, "__name__", str(func))
+        raise TypeError(
+            f"torch.{name} cannot take a SharedTensor: torch would need the secret's values. Use the SharedTensor's "
+            "own operators (x + y, x * y, x @ y, x.sum(), ...), or reveal deliberately with x.get() first."
+        )
 
     # ----- operands ------------------------------------------------------------------------------------------------
     def _same_group(self, other: SharedTensor, verb: str) -> None:
@@ -182,128 +203,154 @@ class SharedTensor:
                 f"cannot {verb} shapes {tuple(self.shape)} and {tuple(other_shape)}: they do not broadcast"
             ) from None
 
-    def _new(self, shares: torch.Tensor, dtype=None) -> SharedTensor:
+    def _result_dtype(self, other) -> torch.dtype:
+        """torch's promotion between this tensor's plaintext dtype and the other operand's."""
+        if isinstance(other, SharedTensor):
+            return torch.promote_types(self.dtype, other.dtype)
+        if isinstance(other, torch.Tensor) and other.is_floating_point():
+            return torch.result_type(torch.empty(1, dtype=self.dtype), other)
+        return self.dtype
+
+    def _new(self, shares: torch.Tensor, dtype: torch.dtype | None = None) -> SharedTensor:
         return SharedTensor(shares, self.group, self.encoder, dtype or self.dtype)
 
+    def _aligned(self, rank: int) -> torch.Tensor:
+        """Shares viewed with `rank` data dimensions (leading 1s after the party axis), for broadcasting protocols."""
+        return self._shares.reshape(self._shares.shape[0], *([1] * (rank - self.dim())), *self.shape)
+
     # ----- addition and subtraction --------------------------------------------------------------------------------
-    def _add(self, other, verb: str, sign: int) -> SharedTensor:
+    def _add(self, other: Operand, verb: str, sign: int) -> SharedTensor:
         """self + sign * other, for a shared or a public other."""
         if isinstance(other, SharedTensor):
             self._same_group(other, verb)
             shape = self._result_shape(other.shape, verb)
             x, y = broadcast_shares(self._shares, shape), broadcast_shares(other._shares, shape)
-            return self._new(x + y if sign > 0 else x - y)
+            return self._new(x + y if sign > 0 else x - y, self._result_dtype(other))
         if _is_number(other):
             encoded = self.encoder.encode(other)
         else:
             public = self._public(other, verb)
             self._result_shape(public.shape, verb)
             encoded = self.encoder.encode(public)
-        return self._new(self.group.runtime.add_public(self._shares, encoded if sign > 0 else -encoded))
+        shares = self.group.runtime.add_public(self._shares, encoded if sign > 0 else -encoded)
+        return self._new(shares, self._result_dtype(other))
 
-    def add(self, other) -> SharedTensor:
+    def add(self, other: Operand) -> SharedTensor:
         return self._add(other, "add", 1)
 
-    def sub(self, other) -> SharedTensor:
+    def sub(self, other: Operand) -> SharedTensor:
         return self._add(other, "subtract", -1)
 
     def neg(self) -> SharedTensor:
         return self._new(-self._shares)
 
-    def rsub(self, other) -> SharedTensor:
+    def rsub(self, other: Operand) -> SharedTensor:
         return self.neg().add(other)
 
     # ----- multiplication -----------------------------------------------------------------------------------------
-    def _truncate(self, shares: torch.Tensor) -> SharedTensor:
-        return self._new(protocols.truncate(shares, self.encoder.precision_bits, self.group))
+    def _truncate(self, shares: torch.Tensor, dtype: torch.dtype | None = None) -> SharedTensor:
+        return self._new(protocols.truncate(shares, self.encoder.precision_bits, self.group), dtype)
 
-    def mul(self, other) -> SharedTensor:
+    def mul(self, other: Operand) -> SharedTensor:
         if isinstance(other, SharedTensor):
             self._same_group(other, "multiply")
             shape = self._result_shape(other.shape, "multiply")
             x, y = self._aligned(len(shape)), other._aligned(len(shape))
-            return self._truncate(protocols.beaver_multiply(x, y, self.group))
-        if _is_number(other):  # a Python number: one torch op, no tensor to build
-            if isinstance(other, int):  # an integer factor needs no encoding, hence no truncation: exact
-                return self._new(self._shares * other)
+            return self._truncate(protocols.beaver_multiply(x, y, self.group), self._result_dtype(other))
+        if _is_number(other):  # a Python or numpy number: one torch op, no tensor to build
+            if isinstance(other, numbers.Integral):  # an integer factor needs no encoding, hence no truncation
+                return self._new(self._shares * self._integer_factor(int(other)))
             return self._truncate(self._shares * self.encoder.encode_number(other))
         public = self._public(other, "multiply")
         x = self._aligned(len(self._result_shape(public.shape, "multiply")))
         if not public.is_floating_point():  # an integer factor needs no encoding, hence no truncation: exact
+            self.encoder.check_integers(public)
             return self._new(x * public.to(torch.int64))
-        return self._truncate(x * self.encoder.encode(public))
+        return self._truncate(x * self.encoder.encode(public), self._result_dtype(public))
 
-    def _aligned(self, rank: int) -> torch.Tensor:
-        """Shares viewed with `rank` data dimensions (leading 1s after the party axis), for broadcasting protocols."""
-        return self._shares.reshape(self._shares.shape[0], *([1] * (rank - self.dim())), *self.shape)
+    def _integer_factor(self, factor: int) -> int:
+        """An integer factor must be representable, like an addend: `x * 2**50` fails as loudly as `x + 2**50`."""
+        self.encoder._check_range(abs(factor))
+        return factor
 
-    def div(self, other) -> SharedTensor:
+    # ----- division -----------------------------------------------------------------------------------------------
+    def div(self, other: Operand) -> SharedTensor:
+        """x / d for a public d. Integer divisors divide exactly like truncation does; other divisors multiply by the
+        reciprocal encoded with enough extra bits that the result keeps the encoding's relative precision."""
         if isinstance(other, SharedTensor):
             raise TypeError(
                 "dividing by a shared value needs a secure reciprocal (chapter 06); divide by a public number"
             )
-        public = self._public(other, "divide").double()
-        if bool((public == 0).any()):
+        divisor = self._public(other, "divide").double()
+        if not bool(torch.isfinite(divisor).all()):
+            raise ValueError("cannot divide a SharedTensor by NaN or ±inf: clean the divisor first")
+        if bool((divisor == 0).any()):
             raise ZeroDivisionError("division of a SharedTensor by zero")
-        return self.mul(1.0 / public)
+        self._result_shape(divisor.shape, "divide")
+        dtype = self._result_dtype(other if isinstance(other, torch.Tensor) else 0.0)
+        magnitude, sign = divisor.abs(), divisor.sign().to(torch.int64)
+        x = self._aligned(max(self.dim(), divisor.dim()))
+        if not bool((sign > 0).all()):
+            x = x * (sign if divisor.dim() else int(sign))  # the sign is public: flip the shares, divide by |d|
+        if bool((magnitude == magnitude.round()).all()) and float(magnitude.max()) < 2**_MAX_DIVISOR_BITS:
+            whole = magnitude.to(torch.int64)
+            return self._new(protocols.divide(x, int(whole) if whole.dim() == 0 else whole, self.group), dtype)
+        return self._new(self._times_reciprocal(x, 1.0 / magnitude), dtype)
+
+    def _times_reciprocal(self, x: torch.Tensor, reciprocal: torch.Tensor) -> torch.Tensor:
+        """x · c for public positive c < 2^(63-f), as (x · round(c · 2^k)) / 2^k, with k chosen so that the largest
+        c gets f + 1 significant bits: the product keeps the relative precision the encoding has."""
+        largest = float(reciprocal.max())
+        self.encoder._check_range(largest)  # x / 1e-30 would leave the representable range for any x but 0
+        bits = self.encoder.precision_bits + 1 - math.floor(math.log2(largest))
+        bits = min(max(bits, 0), _MAX_DIVISOR_BITS)
+        factor = torch.round(reciprocal * 2.0**bits).to(torch.int64)
+        product = x * (int(factor) if factor.dim() == 0 else factor)
+        return protocols.divide(product, 1 << bits, self.group)
 
     def pow(self, exponent: int) -> SharedTensor:
-        if isinstance(exponent, bool) or not isinstance(exponent, int) or exponent < 1:
+        if isinstance(exponent, bool) or not isinstance(exponent, numbers.Integral) or exponent < 1:
             raise ValueError(f"a SharedTensor can be raised to a positive integer power only, got {exponent!r}")
         result = self
-        for _ in range(exponent - 1):
+        for _ in range(int(exponent) - 1):
             result = result.mul(self)
         return result
 
-    # ----- matrix products ----------------------------------------------------------------------------------------
-    def matmul(self, other) -> SharedTensor:
+    # ----- matrix products: torch.matmul's rules (vectors, batches, broadcasting) on stacked shares -------------------
+    def matmul(self, other: Operand) -> SharedTensor:
         if isinstance(other, SharedTensor):
             self._same_group(other, "multiply")
-            self._check_matmul(other.shape)
-            return self._vector_aware(other, lambda x, y: protocols.beaver_matmul(x, y, self.group))
+            plan = _MatmulPlan(self.shape, other.shape)
+            x, y = plan.left(self._shares, shared=True), plan.right(other._shares, shared=True)
+            product = protocols.beaver_matmul(x, y, self.group)
+            return self._truncate(plan.finish(product), self._result_dtype(other))
         public = self._public(other, "multiply")
-        self._check_matmul(public.shape)
+        plan = _MatmulPlan(self.shape, public.shape)
+        x = plan.left(self._shares, shared=True)
         if not public.is_floating_point():
-            return self._new(ring.ring_matmul(self._shares, public.to(torch.int64)))
-        return self._truncate(ring.ring_matmul(self._shares, self.encoder.encode(public)))
+            self.encoder.check_integers(public)
+            return self._new(plan.finish(ring.ring_matmul(x, plan.right(public.to(torch.int64), shared=False))))
+        y = plan.right(self.encoder.encode(public), shared=False)
+        return self._truncate(plan.finish(ring.ring_matmul(x, y)), self._result_dtype(public))
 
-    def rmatmul(self, other) -> SharedTensor:
+    def rmatmul(self, other: Operand) -> SharedTensor:
         """public @ shared: every party multiplies the public matrix by its own share."""
         public = self._public(other, "multiply")
-        if public.dim() < 1 or self.dim() < 1 or public.shape[-1] != self.shape[-2 if self.dim() > 1 else 0]:
+        plan = _MatmulPlan(public.shape, self.shape)
+        y = plan.right(self._shares, shared=True)
+        if not public.is_floating_point():
+            self.encoder.check_integers(public)
+            return self._new(plan.finish(ring.ring_matmul(plan.left(public.to(torch.int64), shared=False), y)))
+        x = plan.left(self.encoder.encode(public), shared=False)
+        return self._truncate(plan.finish(ring.ring_matmul(x, y)), self._result_dtype(public))
+
+    def mm(self, other: Operand) -> SharedTensor:
+        other_dim = other.dim() if isinstance(other, (SharedTensor, torch.Tensor)) else None
+        if self.dim() != 2 or other_dim not in (2, None):
             raise ValueError(
-                f"cannot matrix-multiply shapes {tuple(public.shape)} @ {tuple(self.shape)}: inner sizes differ"
+                f"mm multiplies two matrices (2-d); got shapes {tuple(self.shape)} and {other_dim}-d: "
+                "use @ for other shapes"
             )
-        encoded = public.to(torch.int64) if not public.is_floating_point() else self.encoder.encode(public)
-        shares = self._shares if self.dim() > 1 else self._shares.unsqueeze(-1)
-        product = ring.ring_matmul(encoded, shares)
-        product = product if self.dim() > 1 else product.squeeze(-1)
-        return self._new(product) if not public.is_floating_point() else self._truncate(product)
-
-    def _check_matmul(self, other_shape) -> None:
-        if self.dim() == 0 or len(other_shape) == 0:
-            raise ValueError("matrix products need tensors with at least one dimension; use * for scalars")
-        inner = other_shape[-2] if len(other_shape) > 1 else other_shape[0]
-        if self.shape[-1] != inner:
-            raise ValueError(
-                f"cannot matrix-multiply shapes {tuple(self.shape)} @ {tuple(other_shape)}: "
-                f"the left's columns ({self.shape[-1]}) must equal the right's rows ({inner})"
-            )
-
-    def _vector_aware(self, other: SharedTensor, product) -> SharedTensor:
-        """torch.matmul's vector rules on stacked shares: a 1-d operand becomes a 1-row / 1-column matrix."""
-        x = self._shares.unsqueeze(-2) if self.dim() == 1 else self._shares
-        y = other._shares.unsqueeze(-1) if other.dim() == 1 else other._shares
-        z = product(x, y)
-        if other.dim() == 1:
-            z = z.squeeze(-1)
-        if self.dim() == 1:
-            z = z.squeeze(-2 if other.dim() > 1 else -1)
-        return self._truncate(z)
-
-    def mm(self, other) -> SharedTensor:
-        if self.dim() != 2 or (isinstance(other, (SharedTensor, torch.Tensor)) and other.dim() != 2):
-            raise ValueError(f"mm multiplies two matrices (2-d); got shape {tuple(self.shape)}: use @ for other shapes")
         return self.matmul(other)
 
     # ----- shapes: every party reshapes its own share -------------------------------------------------------------
@@ -315,15 +362,24 @@ class SharedTensor:
     def transpose(self, dim0: int, dim1: int) -> SharedTensor:
         return self._new(self._shares.transpose(self._party_dim(dim0), self._party_dim(dim1)))
 
-    def _party_dim(self, dim: int) -> int:
+    def _party_dim(self, dim: int, rank: int | None = None) -> int:
         """A data dimension as a dimension of the stacked shares (which have the party axis in front)."""
-        if not -self.dim() <= dim < max(self.dim(), 1):
-            raise IndexError(f"dimension {dim} out of range for a {self.dim()}-d SharedTensor")
-        return dim % self.dim() + 1 if self.dim() else 1
+        rank = self.dim() if rank is None else rank
+        if isinstance(dim, bool) or not isinstance(dim, numbers.Integral):
+            raise TypeError(f"a dimension must be an integer, got {type(dim).__name__}")
+        if not -max(rank, 1) <= dim < max(rank, 1):
+            raise IndexError(
+                f"dimension {dim} out of range for a {rank}-d SharedTensor (expected {-max(rank, 1)} to "
+                f"{max(rank, 1) - 1})"
+            )
+        return int(dim) % max(rank, 1) + 1
 
     def reshape(self, *shape) -> SharedTensor:
         shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list, torch.Size)) else shape
-        return self._new(self._shares.reshape(self._shares.shape[0], *shape))
+        try:
+            return self._new(self._shares.reshape(self._shares.shape[0], *shape))
+        except RuntimeError as error:
+            raise ValueError(f"cannot reshape {tuple(self.shape)} to {shape}: {error}") from None
 
     view = reshape
 
@@ -331,7 +387,7 @@ class SharedTensor:
         return self.reshape(-1)
 
     def unsqueeze(self, dim: int) -> SharedTensor:
-        return self._new(self._shares.unsqueeze(dim % (self.dim() + 1) + 1))
+        return self._new(self._shares.unsqueeze(self._party_dim(dim, self.dim() + 1)))
 
     def __getitem__(self, index) -> SharedTensor:
         if isinstance(index, SharedTensor):
@@ -344,12 +400,19 @@ class SharedTensor:
 
     def sum(self, dim: int | None = None, keepdim: bool = False) -> SharedTensor:
         if dim is None:
-            return self._new(self._shares.reshape(self._shares.shape[0], -1).sum(dim=1))
-        return self._new(self._shares.sum(dim=self._party_dim(dim), keepdim=keepdim))
+            total = self._shares.reshape(self._shares.shape[0], -1).sum(dim=1)
+            return self._new(total.reshape(self._shares.shape[0], *([1] * self.dim())) if keepdim else total)
+        party_dim = self._party_dim(dim)
+        if self.dim() == 0:  # torch allows dim 0 (or -1) on a 0-d tensor: the sum is the value itself
+            return self._new(self._shares.clone())
+        return self._new(self._shares.sum(dim=party_dim, keepdim=keepdim))
 
     def mean(self, dim: int | None = None, keepdim: bool = False) -> SharedTensor:
-        count = self.numel() if dim is None else self.shape[dim]
-        return self.sum(dim, keepdim).mul(1.0 / count)
+        """The sum divided by the (public) count, exactly like truncation divides: within one unit of the mean."""
+        count = self.numel() if dim is None or self.dim() == 0 else self.shape[self._party_dim(dim) - 1]
+        if count == 0:
+            raise ValueError("the mean of an empty SharedTensor is undefined (there is nothing to average)")
+        return self.sum(dim, keepdim).div(count)
 
     # ----- the operator table --------------------------------------------------------------------------------------
     __add__ = __radd__ = add
@@ -363,5 +426,69 @@ class SharedTensor:
     __rmatmul__ = rmatmul
 
 
-def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+Operand = SharedTensor | torch.Tensor | float | int
+
+
+class _MatmulPlan:
+    """torch.matmul's shape rules, applied to operands with or without a party axis in front.
+
+    1-d operands become a 1-row (left) or 1-column (right) matrix; the batch dimensions broadcast; then both operands
+    are viewed with the full batch shape, so the party axis can never pair up with a batch axis. A right operand
+    without batch dimensions keeps its shape and the left's batch folds into its rows (what torch does too).
+    """
+
+    def __init__(self, left_shape: torch.Size, right_shape: torch.Size):
+        left_shape, right_shape = tuple(left_shape), tuple(right_shape)
+        if not left_shape or not right_shape:
+            raise ValueError("matrix products need tensors with at least one dimension; use * for scalars")
+        self.left_vector, self.right_vector = len(left_shape) == 1, len(right_shape) == 1
+        left = (1, *left_shape) if self.left_vector else left_shape
+        right = (*right_shape, 1) if self.right_vector else right_shape
+        if left[-1] != right[-2]:
+            raise ValueError(
+                f"cannot matrix-multiply shapes {left_shape} @ {right_shape}: "
+                f"the left's columns ({left[-1]}) must equal the right's rows ({right[-2]})"
+            )
+        try:
+            self.batch = tuple(torch.broadcast_shapes(left[:-2], right[:-2]))
+        except RuntimeError:
+            raise ValueError(
+                f"cannot matrix-multiply shapes {left_shape} @ {right_shape}: batch dimensions "
+                f"{left[:-2]} and {right[:-2]} do not broadcast"
+            ) from None
+        self.fold = len(right) == 2 and len(left) > 2  # left batch folds into rows; the right stays a matrix
+        self.left_shape, self.right_shape = left, right
+        self.rows, self.columns = left[-2], right[-1]
+
+    def left(self, t: torch.Tensor, shared: bool) -> torch.Tensor:
+        lead = t.shape[:1] if shared else ()
+        if self.fold:
+            return t.reshape(*lead, -1, self.left_shape[-1])
+        return self._expand(t, lead, self.left_shape)
+
+    def right(self, t: torch.Tensor, shared: bool) -> torch.Tensor:
+        lead = t.shape[:1] if shared else ()
+        if self.fold:
+            return t.reshape(*lead, *self.right_shape)
+        return self._expand(t, lead, self.right_shape)
+
+    def _expand(self, t: torch.Tensor, lead: tuple, shape: tuple) -> torch.Tensor:
+        # missing batch dimensions are inserted AFTER the party axis: expand() alone would add them in front of it
+        ones = (1,) * (len(self.batch) + 2 - len(shape))
+        return t.reshape(*lead, *ones, *shape).expand(*lead, *self.batch, *shape[-2:])
+
+    def finish(self, product: torch.Tensor) -> torch.Tensor:
+        """The product (with or without a party axis) reshaped to what torch.matmul returns."""
+        lead = product.shape[: product.dim() - (len(self.batch) + 2)] if not self.fold else product.shape[:-2]
+        out = product.reshape(*lead, *self.batch, self.rows, self.columns)
+        if self.left_vector:
+            out = out.squeeze(-2)
+        if self.right_vector:
+            out = out.squeeze(-1)
+        return out
+
+
+def _describe(value) -> str:
+    if isinstance(value, torch.Tensor):
+        return f"{value.dtype} {tuple(value.shape)}"
+    return type(value).__name__

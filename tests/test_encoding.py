@@ -75,7 +75,7 @@ def test_range_and_resolution():
         (torch.tensor([-math.inf]), ValueError, "inf"),
         (torch.tensor([2.0**47]), OverflowError, "outside the range"),
         (torch.tensor([-(2**47)], dtype=torch.int64), OverflowError, "outside the range"),
-        (torch.tensor([True]), TypeError, "real numbers"),
+        (torch.tensor([True]), TypeError, "bool tensor"),
         ("3.0", TypeError, "real numbers"),
         (torch.tensor([1 + 2j]), TypeError, "real numbers"),
     ],

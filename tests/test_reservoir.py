@@ -84,7 +84,7 @@ def test_bad_settings_get_clear_errors(features):
     _, targets = xor_dataset()
     with pytest.raises(ValueError, match="at least one feature"):
         reservoir_weights(0)
-    with pytest.raises(ValueError, match="steps must be at least 1"):
+    with pytest.raises(ValueError, match="steps must be a whole number of at least 1"):
         train_plaintext(features, targets, steps=0)
     with pytest.raises(ValueError, match="reveal_loss_every"):
         train_encrypted(features, targets, (alice, bob), carol, steps=5, reveal_loss_every=0)

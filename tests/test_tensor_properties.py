@@ -194,7 +194,11 @@ def test_get_returns_the_dtype_that_was_shared(workers):
     a, b = workers["alice"], workers["bob"]
     assert cl.share(torch.ones(2), a, b).get().dtype == torch.float32
     assert cl.share(torch.ones(2, dtype=torch.float64), a, b).get().dtype == torch.float64
-    assert cl.share(torch.tensor([1, 2]), a, b).get().dtype == torch.get_default_dtype()
+    assert cl.share(torch.tensor([1.0], dtype=torch.float16), a, b).get().dtype == torch.float16
+    # everything that is not a float tensor comes back as float64: fixed point holds more bits than float32
+    assert cl.share(torch.tensor([1, 2]), a, b).get().dtype == torch.float64
+    assert cl.share(1e6 + 0.3, a, b).get().item() == pytest.approx(1e6 + 0.3, abs=2**-17)
+    assert cl.share([0.5, 2], a, b).get().dtype == torch.float64
 
 
 def test_more_parties_work_too(workers):

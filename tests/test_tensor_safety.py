@@ -105,7 +105,7 @@ BAD_INPUTS = [
         ValueError,
         "columns (2) must equal the right's rows (3)",
     ),
-    ("public matmul inner sizes", lambda x: torch.ones(2, 3) @ x, ValueError, "inner sizes differ"),
+    ("public matmul inner sizes", lambda x: torch.ones(2, 3) @ x, ValueError, "must equal the right's rows"),
     ("mm on a vector", lambda x: x[0].mm(x), ValueError, "two matrices"),
     (
         "no dealer for a product",

@@ -43,7 +43,7 @@ def test_the_test_can_fail_on_a_leaky_sharing():
 
 def test_opened_values_in_beaver_multiplication_are_uniform():
     """What the parties see in a multiplication (e = x - a) is as uniform as a share, whatever x is."""
-    from course_lib.parties import RUNTIME
+    from course_lib.runtime import RUNTIME
 
     cl.reproducible(7)
     alice, bob, carol = (cl.VirtualWorker(n) for n in ("alice", "bob", "carol"))

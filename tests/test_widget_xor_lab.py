@@ -5,7 +5,8 @@ import math
 import pytest
 
 import course_lib as cl
-from course_lib.widgets.xor_lab import XorLabModel, diagnose, xor_lab
+from course_lib.reservoir import diagnose
+from course_lib.widgets.xor_lab import XorLabModel, xor_lab
 
 
 @pytest.fixture(autouse=True)
@@ -37,7 +38,8 @@ def test_too_large_a_learning_rate_diverges_and_is_explained():
     lab.train()
     assert lab.verdict("plaintext") == lab.verdict("encrypted") == "diverged"
     assert any("stability limit" in r and "wrap around" in r for r in lab.reasons())
-    assert "(meaningless: exploded)" in lab.result_html() and "(meaningless: wrapped values)" in lab.result_html()
+    html = lab.result_html()
+    assert "(not finite)" in html and "(meaningless: wrapped values)" in html  # squared losses overflow float32
 
 
 def test_diagnosis_of_small_reservoirs_and_the_encoded_rate():
@@ -53,7 +55,7 @@ def test_diagnosis_of_small_reservoirs_and_the_encoded_rate():
 def test_three_parties_cost_more_rounds():
     lab = XorLabModel(reservoir_size=16, learning_rate=1e-2, n_parties=3, steps=40)
     lab.train()
-    assert lab.experiment.cost_per_step.rounds == 6
+    assert lab.experiment.cost_per_step.rounds == 5  # 2 products + 3 truncations (the loss is not part of a step)
     with pytest.raises(ValueError, match="at least 2 parties"):
         lab.set(16, 1e-2, 16, 1)
 

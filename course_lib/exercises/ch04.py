@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from course_lib.cost import BYTES_PER_ELEMENT
 from course_lib.exercises import Case, CheckResult, case_rng, clip, run_check, same_int
-from course_lib.parties import BYTES_PER_ELEMENT
 from course_lib.sharing import Q
 
 __all__ = ["check_beaver_multiply_mod_q", "check_unmask", "check_matmul_triple_cost", "EXERCISES"]

@@ -19,7 +19,7 @@ import torch
 
 import course_lib as cl
 from course_lib import ring
-from course_lib.parties import Cost
+from course_lib.cost import Cost
 from course_lib.widgets.render import party_color, widget_root
 
 __all__ = ["PartyViewModel", "party_view", "PARTY_NAMES", "MAX_VALUES"]
@@ -90,20 +90,19 @@ class PartyViewModel:
 
     def reshare(self) -> None:
         """Share the values afresh among the parties and reveal them, counting the messages of each step."""
-        workers = [cl.VirtualWorker(name) for name in self.parties]
+        group = cl.PartyGroup(tuple(cl.VirtualWorker(name) for name in self.parties))
+        # ring elements as they are (chapter 02 comes before fixed point): every int64, -2^63 included, is one
         with cl.measure_cost() as share_cost:
-            shared = cl.share(self.secret, *workers, precision_bits=0)  # integers as they are: no 2^16 scale
+            self._shares = group.runtime.input(group, self.secret)
         with cl.measure_cost() as reveal_cost:
-            revealed = shared.reconstruct()
-        self.shared = shared
-        self.revealed = revealed
+            self.revealed = group.runtime.reveal(group, self._shares)
         self.share_cost: Cost = share_cost
         self.reveal_cost: Cost = reveal_cost
 
     @property
     def shares(self) -> torch.Tensor:
         """The stacked int64 shares, shape (n_parties, len(values)): row i is what party i holds."""
-        return self.shared.shares
+        return self._shares
 
     @property
     def without_last(self) -> torch.Tensor:

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import html
 import math
-from dataclasses import dataclass
 
 import ipywidgets as widgets
-import torch
 
 from course_lib.encoding import FixedPointEncoder
-from course_lib.reservoir import Experiment, reservoir_features, reservoir_weights, run_experiment, xor_dataset
+from course_lib.reservoir import Diagnosis, Experiment, diagnose, run_experiment
 from course_lib.widgets.render import figure_png, new_figure, party_color, widget_root
 
 __all__ = ["SIZES", "LEARNING_RATES", "PRECISION_BITS", "PARTIES", "Diagnosis", "XorLabModel", "xor_lab"]
@@ -26,43 +24,6 @@ LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
 PRECISION_BITS = (6, 8, 9, 10, 12, 16, 20, 24)
 PARTIES = (2, 3)
 HISTORY = 6  # runs kept in the comparison table
-
-
-@dataclass(frozen=True)
-class Diagnosis:
-    """Public facts about a setting, computed before (and independently of) training."""
-
-    lr_used: float  # the learning rate after fixed-point encoding: what the encrypted run multiplies by
-    lr_encoded: int  # round(lr · 2^bits)
-    rank: int  # rank of the 4 × size feature matrix (at most 3: the input (0, 0) maps to all zeros)
-    curvature_max: float  # largest eigenvalue of features @ features.T
-    curvature_min: float  # smallest non-zero one
-    steps: int
-
-    @property
-    def stability_limit(self) -> float:
-        """Gradient descent on this readout diverges for learning rates above 2 / curvature_max."""
-        return 2.0 / self.curvature_max
-
-    def progress(self, lr: float) -> float:
-        """How far the slowest direction gets in `steps` steps: lr · curvature_min · steps (≥ 3 or so: converged)."""
-        return lr * self.curvature_min * self.steps
-
-
-def diagnose(reservoir_size: int, learning_rate: float, precision_bits: int, steps: int, seed: int = 0) -> Diagnosis:
-    inputs, _ = xor_dataset(torch.float64)
-    features = reservoir_features(inputs, reservoir_weights(reservoir_size, seed=seed).double())
-    eigenvalues = torch.linalg.eigvalsh(features @ features.T)
-    nonzero = eigenvalues[eigenvalues > 1e-9 * max(float(eigenvalues[-1]), 1.0)]
-    encoded = FixedPointEncoder(precision_bits).encode_number(learning_rate)
-    return Diagnosis(
-        lr_used=encoded / 2**precision_bits,
-        lr_encoded=encoded,
-        rank=int(torch.linalg.matrix_rank(features)),
-        curvature_max=float(eigenvalues[-1]),
-        curvature_min=float(nonzero[0]) if len(nonzero) else 0.0,
-        steps=steps,
-    )
 
 
 def _finite(value: float | None) -> bool:
