@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from course_lib import rng
 
-__all__ = ["Q", "encrypt", "decrypt", "add", "product"]
+__all__ = ["Q", "encrypt", "decrypt", "add", "product", "BeaverRun", "beaver_product"]
 
-Q = 501337  # the article's modulus, a prime; every share and every result lives in [0, Q)
+Q = 501337  # the article's modulus (= 43 · 89 · 131, not a prime: additive sharing does not need one); [0, Q)
 
 
 def _require_int(value, what: str) -> int:
@@ -95,3 +96,40 @@ def product(x: Sequence[int], w: int) -> list[int]:
     x = _require_shares(x, "x")
     w = _require_int(w, "the public factor w")
     return [(xi * w) % Q for xi in x]
+
+
+@dataclass(frozen=True)
+class BeaverRun:
+    """Every value of one Beaver multiplication mod Q: the masked shares, what is opened, the product's shares."""
+
+    e_shares: tuple[int, ...]
+    f_shares: tuple[int, ...]
+    e: int  # x - a, opened: uniform because a is
+    f: int  # y - b, opened: uniform because b is
+    z_shares: tuple[int, ...]  # shares of x·y
+
+
+def beaver_product(
+    x: Sequence[int], y: Sequence[int], triple: tuple[Sequence[int], Sequence[int], Sequence[int]]
+) -> BeaverRun:
+    """Shares of x·y mod Q from shares of x and y and a dealer's triple (shares of a, b and c = a·b) — chapter 04.
+
+    1. (The dealer has dealt the triple.)
+    2. Each party masks its shares: e_i = x_i - a_i, f_i = y_i - b_i (mod Q).
+    3. The parties open e = x - a and f = y - b: both are uniform mod Q, because a and b are.
+    4. Each party computes z_i = c_i + e·b_i + a_i·f, and party 0 adds e·f: the z_i add up to x·y mod Q.
+    The same protocol on the ring Z_2^64 and on tensors is `course_lib.protocols.beaver_multiply`.
+    """
+    x, y = _require_shares(x, "x"), _require_shares(y, "y")
+    a, b, c = (_require_shares(t, name) for t, name in zip(triple, ("a", "b", "c"), strict=True))
+    if not len(x) == len(y) == len(a) == len(b) == len(c):
+        raise ValueError(
+            f"x, y and the triple must be shared among the same parties: got {len(x)}, {len(y)} and "
+            f"{len(a)}/{len(b)}/{len(c)} shares"
+        )
+    e_shares = tuple((xi - ai) % Q for xi, ai in zip(x, a, strict=True))
+    f_shares = tuple((yi - bi) % Q for yi, bi in zip(y, b, strict=True))
+    e, f = sum(e_shares) % Q, sum(f_shares) % Q
+    z = [(ci + e * bi + ai * f) % Q for ai, bi, ci in zip(a, b, c, strict=True)]
+    z[0] = (z[0] + e * f) % Q
+    return BeaverRun(e_shares, f_shares, e, f, tuple(z))
