@@ -29,7 +29,6 @@ friends raise. `get()` is the one deliberate way to reveal.
 
 from __future__ import annotations
 
-import math
 import numbers
 
 import torch
@@ -126,7 +125,10 @@ class SharedTensor:
 
     def __len__(self) -> int:
         if not self.shape:
-            raise TypeError("len() of a 0-d SharedTensor")
+            raise TypeError(
+                "len() of a 0-d SharedTensor. (From torch.tensor(x) or np.array(x)? Those need the secret's values: "
+                "reveal deliberately with x.get() first.)"
+            )
         return self.shape[0]
 
     def reconstruct(self) -> torch.Tensor:
@@ -266,7 +268,7 @@ class SharedTensor:
         if not public.is_floating_point():  # an integer factor needs no encoding, hence no truncation: exact
             self.encoder.check_integers(public)
             return self._new(x * public.to(torch.int64))
-        return self._truncate(x * self.encoder.encode(public), self._result_dtype(public))
+        return self._truncate(x * self.encoder.encode(public), self._result_dtype(other))
 
     def _integer_factor(self, factor: int) -> int:
         """An integer factor must be representable, like an addend: `x * 2**50` fails as loudly as `x + 2**50`."""
@@ -286,10 +288,10 @@ class SharedTensor:
             raise ValueError("cannot divide a SharedTensor by NaN or ±inf: clean the divisor first")
         if bool((divisor == 0).any()):
             raise ZeroDivisionError("division of a SharedTensor by zero")
-        self._result_shape(divisor.shape, "divide")
-        dtype = self._result_dtype(other if isinstance(other, torch.Tensor) else 0.0)
+        shape = self._result_shape(divisor.shape, "divide")
+        dtype = self._result_dtype(other)
         magnitude, sign = divisor.abs(), divisor.sign().to(torch.int64)
-        x = self._aligned(max(self.dim(), divisor.dim()))
+        x = broadcast_shares(self._shares, shape)  # the dealer's pair must have the result's shape
         if not bool((sign > 0).all()):
             x = x * (sign if divisor.dim() else int(sign))  # the sign is public: flip the shares, divide by |d|
         if bool((magnitude == magnitude.round()).all()) and float(magnitude.max()) < 2**_MAX_DIVISOR_BITS:
@@ -298,15 +300,17 @@ class SharedTensor:
         return self._new(self._times_reciprocal(x, 1.0 / magnitude), dtype)
 
     def _times_reciprocal(self, x: torch.Tensor, reciprocal: torch.Tensor) -> torch.Tensor:
-        """x · c for public positive c < 2^(63-f), as (x · round(c · 2^k)) / 2^k, with k chosen so that the largest
-        c gets f + 1 significant bits: the product keeps the relative precision the encoding has."""
-        largest = float(reciprocal.max())
-        self.encoder._check_range(largest)  # x / 1e-30 would leave the representable range for any x but 0
-        bits = self.encoder.precision_bits + 1 - math.floor(math.log2(largest))
-        bits = min(max(bits, 0), _MAX_DIVISOR_BITS)
-        factor = torch.round(reciprocal * 2.0**bits).to(torch.int64)
-        product = x * (int(factor) if factor.dim() == 0 else factor)
-        return protocols.divide(product, 1 << bits, self.group)
+        """x · c for public positive c < 2^(63-f), as (x · round(c · 2^k)) / 2^k, with k chosen for every element so
+        that round(c · 2^k) has f + 1 significant bits: the product keeps the relative precision the encoding has."""
+        self.encoder._check_range(float(reciprocal.max()))  # x / 1e-30 would leave the representable range
+        bits = (self.encoder.precision_bits + 1 - torch.floor(torch.log2(reciprocal))).clamp(0, _MAX_DIVISOR_BITS)
+        factor = torch.round(reciprocal * torch.exp2(bits)).to(torch.int64)
+        scale = torch.pow(2, bits.to(torch.int64))  # 2^k, exactly
+        if factor.dim() == 0:
+            return protocols.divide(x * int(factor), int(scale), self.group)
+        if bool((scale == scale.reshape(-1)[0]).all()):  # one k for all: the fast shift
+            return protocols.divide(x * factor, int(scale.reshape(-1)[0]), self.group)
+        return protocols.divide(x * factor, scale, self.group)
 
     def pow(self, exponent: int) -> SharedTensor:
         if isinstance(exponent, bool) or not isinstance(exponent, numbers.Integral) or exponent < 1:
@@ -331,7 +335,7 @@ class SharedTensor:
             self.encoder.check_integers(public)
             return self._new(plan.finish(ring.ring_matmul(x, plan.right(public.to(torch.int64), shared=False))))
         y = plan.right(self.encoder.encode(public), shared=False)
-        return self._truncate(plan.finish(ring.ring_matmul(x, y)), self._result_dtype(public))
+        return self._truncate(plan.finish(ring.ring_matmul(x, y)), self._result_dtype(other))
 
     def rmatmul(self, other: Operand) -> SharedTensor:
         """public @ shared: every party multiplies the public matrix by its own share."""
@@ -342,7 +346,7 @@ class SharedTensor:
             self.encoder.check_integers(public)
             return self._new(plan.finish(ring.ring_matmul(plan.left(public.to(torch.int64), shared=False), y)))
         x = plan.left(self.encoder.encode(public), shared=False)
-        return self._truncate(plan.finish(ring.ring_matmul(x, y)), self._result_dtype(public))
+        return self._truncate(plan.finish(ring.ring_matmul(x, y)), self._result_dtype(other))
 
     def mm(self, other: Operand) -> SharedTensor:
         other_dim = other.dim() if isinstance(other, (SharedTensor, torch.Tensor)) else None
@@ -377,9 +381,11 @@ class SharedTensor:
     def reshape(self, *shape) -> SharedTensor:
         shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list, torch.Size)) else shape
         try:
-            return self._new(self._shares.reshape(self._shares.shape[0], *shape))
-        except RuntimeError as error:
-            raise ValueError(f"cannot reshape {tuple(self.shape)} to {shape}: {error}") from None
+            new_shape = torch.empty(self.shape, device="meta").reshape(*shape).shape  # validate on the data shape
+        except (RuntimeError, TypeError) as error:
+            what = f"{tuple(self.shape)} ({self.numel()} elements)"
+            raise ValueError(f"cannot reshape {what} to {shape}: {error}") from None
+        return self._new(self._shares.reshape(self._shares.shape[0], *new_shape))
 
     view = reshape
 

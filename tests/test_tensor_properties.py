@@ -181,10 +181,9 @@ def test_shape_operations_and_reductions(n, data):
 def test_mean_and_powers(n, data):
     x = data.draw(tensors((2, 5), 10.0))
     sx = share(x, n)
-    # mean = sum · enc(1/5): the sum's encoding errors, the public factor's own rounding (1/5 is not a multiple
-    # of 2^-16) times the sum, and one truncation
-    factor_error = abs(1 / 5 - round(2**16 / 5) / 2**16)
-    close(sx.mean(dim=1).get(), x.mean(dim=1), RES / 2 + x.sum(dim=1).abs() * factor_error + 2 * RES)
+    # mean = sum divided by the public count like truncation divides: the encoding errors (RES/2 each, averaged)
+    # and one unit for the division
+    close(sx.mean(dim=1).get(), x.mean(dim=1), RES / 2 + RES)
     close((sx**2).get(), x**2, product_tolerance(x, x))
     cube_tol = product_tolerance(x, x) * x.abs() + product_tolerance(x**2, x)
     close((sx**3).get(), x**3, cube_tol)
@@ -208,3 +207,36 @@ def test_more_parties_work_too(workers):
     sy = cl.share(y, *five, crypto_provider=workers["carol"])
     close((sx @ sy).get(), x @ y, 4 * RES)
     close((sx * sx).get(), x * x, 4 * RES)
+
+
+@st.composite
+def broadcast_pair(draw):
+    """Two shapes that broadcast by torch's rules: ranks 0-3, some sizes 1, some dimensions missing."""
+    full = draw(st.lists(st.integers(1, 3), max_size=3))
+
+    def variant():
+        dims = full[draw(st.integers(0, len(full))) :]
+        return tuple(d if draw(st.booleans()) else 1 for d in dims)
+
+    return variant(), variant()
+
+
+@PARTY_COUNTS
+@given(shapes=broadcast_pair(), data=st.data())
+def test_every_binary_operator_broadcasts_like_torch(n, shapes, data):
+    """reconstruct(op(share(x), share(y))) against op(x, y), for shared and public operands on either side."""
+    left, right = shapes
+    x, y = data.draw(tensors(left, 50.0)), data.draw(tensors(right, 50.0))
+    divisor = data.draw(tensors(right, 50.0)).apply_(lambda v: v if abs(v) > 0.5 else 2.0)
+    sx, sy = share(x, n), share(y, n)
+    both = torch.broadcast_shapes(left, right)
+    xb, yb = x.expand(both), y.expand(both)
+    for got, expected, tolerance in [
+        (sx + sy, x + y, RES),
+        (sx - y, x - y, RES),
+        (y - sx, y - x, RES),
+        (sx * sy, x * y, product_tolerance(xb, yb)),
+        (y * sx, y * x, product_tolerance(xb, yb)),
+        (sx / divisor, x / divisor, (x / divisor).abs() * 2**-16 + 3 * RES),
+    ]:
+        close(got.get(), expected, tolerance)
