@@ -25,6 +25,7 @@ multiplication drops (chapter 05's training loop is 2× faster). Stock is kept p
 
 from __future__ import annotations
 
+import functools
 import threading
 import weakref
 from collections.abc import Callable, Iterator
@@ -66,8 +67,7 @@ class TrustedDealer:
     # ----- delivery and stock ---------------------------------------------------------------------------------------
     def _deliver(self, n_parties: int, *shares: torch.Tensor) -> None:
         """Count what the dealer sends: each party gets its share of each value (offline: no online round)."""
-        parties = [f"party {i}" for i in range(n_parties)]
-        self.runtime.send((self.worker.id,), parties, *(s[0].numel() for s in shares), offline=True)
+        self.runtime.send((self.worker.id,), _receivers(n_parties), *(s[0].numel() for s in shares), offline=True)
 
     @staticmethod
     def _random_shared(shape, n_parties: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -153,6 +153,11 @@ def dealer_for(worker: VirtualWorker, runtime: InProcessRuntime = RUNTIME) -> Tr
         if key not in _DEALERS:
             _DEALERS[key] = TrustedDealer(worker, runtime)
         return _DEALERS[key]
+
+
+@functools.lru_cache(maxsize=16)
+def _receivers(n_parties: int) -> tuple[str, ...]:
+    return tuple(f"party {i}" for i in range(n_parties))
 
 
 def _numel(shape: tuple[int, ...]) -> int:

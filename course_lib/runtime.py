@@ -88,15 +88,14 @@ class InProcessRuntime:
         `offline` marks the dealer's deliveries: they do not depend on the data, so they are counted apart and take no
         round of the online computation.
         """
-        senders, receivers = tuple(senders), tuple(receivers)
-        elements = sum(sizes)
-        pairs = {s: sum(r != s for r in receivers) for s in senders}
-        per_sender = {s: n * elements * BYTES_PER_ELEMENT for s, n in pairs.items()}
-        messages = sum(pairs.values()) * len(sizes)
+        messages_per_value, per_sender_messages = _fan_out(tuple(senders), tuple(receivers))
+        element_bytes = sum(sizes) * BYTES_PER_ELEMENT
+        per_sender = {s: count * element_bytes for s, count in per_sender_messages}
+        messages = messages_per_value * len(sizes)
         rounds = 0 if offline or not messages else 1
         with self._lock:
             for cost in (self.total, *open_meters()):
-                cost.add(rounds, messages, sum(per_sender.values()), per_sender, dealer=offline)
+                cost.add(rounds, messages, messages_per_value * element_bytes, per_sender, dealer=offline)
 
     def _log(self, kind: str, receivers: tuple[str, ...], values: Iterable[torch.Tensor]) -> None:
         for log in _openings.get():
@@ -160,6 +159,14 @@ class InProcessRuntime:
 
     def __repr__(self) -> str:
         return "InProcessRuntime(all parties in this process)"
+
+
+@functools.lru_cache(maxsize=256)
+def _fan_out(senders: tuple[str, ...], receivers: tuple[str, ...]) -> tuple[int, tuple[tuple[str, int], ...]]:
+    """(messages per value, (sender, receivers it sends to) pairs): nobody sends to itself. Cached: the same few
+    sender/receiver sets come back at every step of a training loop."""
+    counts = tuple((s, sum(r != s for r in receivers)) for s in senders)
+    return sum(c for _, c in counts), counts
 
 
 @functools.lru_cache(maxsize=16)

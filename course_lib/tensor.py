@@ -456,7 +456,7 @@ class _MatmulPlan:
                 f"the left's columns ({left[-1]}) must equal the right's rows ({right[-2]})"
             )
         try:
-            self.batch = tuple(torch.broadcast_shapes(left[:-2], right[:-2]))
+            self.batch = () if len(left) == len(right) == 2 else tuple(torch.broadcast_shapes(left[:-2], right[:-2]))
         except RuntimeError:
             raise ValueError(
                 f"cannot matrix-multiply shapes {left_shape} @ {right_shape}: batch dimensions "
