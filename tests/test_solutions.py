@@ -1,5 +1,6 @@
 """Every published solution passes its check strictly, and every check says "not implemented yet" for the stub."""
 
+import ast
 import importlib
 import importlib.util
 from pathlib import Path
@@ -22,6 +23,16 @@ def _exercises(path: Path) -> dict:
 
 def test_there_are_solutions():
     assert SOLUTIONS, "no solution files found in notebooks/solutions/"
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=[p.stem for p in SOLUTIONS])
+def test_one_top_level_function_per_exercise_named_after_it(path):
+    tree = ast.parse(path.read_text())
+    functions = [node.name for node in tree.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)]
+    assert sorted(functions) == sorted(_exercises(path)), f"{path.name} defines {functions}"
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            assert ast.get_docstring(node), f"{path.name}:{node.name} has no docstring"
 
 
 @pytest.mark.parametrize("path", SOLUTIONS, ids=[p.stem for p in SOLUTIONS])

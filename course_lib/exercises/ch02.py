@@ -2,9 +2,9 @@
 
 The cases are built from `case_rng` (Python's `random`, seeded by the check's name), never from `course_lib.rng`: a
 check must not consume the notebook's seeded randomness, or running it would change every share printed below it.
-Failure messages say *what* is wrong with an answer (wrong shape, wrong sum, a share that did not change …) without
-printing the expected tensor, so a check never hands out the solution.
-"""
+`reshare` gets watched shares (`watch_secret`): adding them up over the parties, in any way, is reported as
+"reconstructs the secret". Failure messages say *what* is wrong with an answer (wrong shape, wrong sum, a share that
+did not change …) without printing the expected tensor, so a check never hands out the solution."""
 
 from __future__ import annotations
 
@@ -12,9 +12,28 @@ import random
 
 import torch
 
-from course_lib.exercises import CheckResult, call_learner, case_rng
+from course_lib.exercises import Case, CheckResult, Hint, case_rng, plain, run_check, watch_secret
 
 __all__ = ["check_to_signed", "check_reshare", "check_add_public", "EXERCISES"]
+
+TO_SIGNED = Hint(
+    "to_signed",
+    nudge="int64 reads the top bit as a sign: from 2^63 on, u is stored as the negative number that sits on the same "
+    "point of the 2^64-hour clock",
+    more="below 2^63, u is its own int64; from 2^63 on, int64 stores u - 2^64 (plain Python arithmetic, no torch)",
+)
+RESHARE = Hint(
+    "reshare",
+    nudge="change every party's share by a random amount, choosing the amounts so that they cancel out: "
+    "together they add up to 0 mod 2^64",
+    more="make fresh shares of zero — random ring elements (cl.rng.ring_elements) in every row, then the last row "
+    "set to minus the sum of the others — and add them to the shares; never add up the old shares",
+)
+ADD_PUBLIC = Hint(
+    "add_public",
+    nudge="adding a public number needs no messages: exactly one party changes its share, the others keep theirs",
+    more="copy the shares (.clone()), add the public tensor to party 0's row of the copy only, and return the copy",
+)
 
 RING = 2**64
 HALF = 2**63
@@ -59,115 +78,118 @@ def _describe(u: int) -> str:
 def check_to_signed(to_signed) -> CheckResult:
     """`to_signed(u)` must map an unsigned representative u in [0, 2^64) (a Python int) to the int64 value that
     stores it: the number in [-2^63, 2^63) congruent to u mod 2^64."""
-    hint = "numbers below 2^63 stay as they are; from 2^63 on, int64 stores u - 2^64"
     rng = case_rng("to_signed")
     values = [0, 1, 5, HALF - 1, HALF, HALF + 1, RING - 1, RING - 2, 2**32, RING - 2**32]
     values += [rng.getrandbits(64) for _ in range(10)]
-    for u in values:
-        label = _describe(u)
-        got, error = call_learner(to_signed, (u,), label, hint)
-        if error is not None:
-            return error
+    cases = [Case((u,), _describe(u), _signed(u)) for u in values]
+
+    def problem(got, case: Case) -> str | None:
+        (u,) = case.args
         if isinstance(got, torch.Tensor) and got.numel() == 1 and not got.is_floating_point():
             got = got.item()
         if isinstance(got, bool) or not isinstance(got, int):
-            return CheckResult("failed", f"✗ for {label}: returned {type(got).__name__}, expected a Python int")
+            return f"returned {type(got).__name__}, expected a Python int"
+        if got == case.expected:
+            return None
         if not -HALF <= got < HALF:
-            return CheckResult(
-                "failed", f"✗ for {label}: got {got}, which an int64 cannot hold (it must lie in [-2^63, 2^63))"
-            )
+            return f"got {got}, which an int64 cannot hold (it must lie in [-2^63, 2^63)): from 2^63 on, go negative"
         if (got - u) % RING != 0:
-            return CheckResult(
-                "failed", f"✗ for {label}: got {got}, which is not the same ring element: (got - u) % 2^64 != 0"
-            )
-    return CheckResult("passed", f"✓ {len(values)}/{len(values)} cases")
+            return f"got {got}, which is not the same ring element: (got - u) must be a multiple of 2^64"
+        return f"got {got}, expected {case.expected}"
+
+    return run_check(to_signed, cases, TO_SIGNED, problem=problem)
 
 
 # ----- reshare -----------------------------------------------------------------------------------------------------
-_RESHARE_CASES = [(2, (4,)), (3, (2, 3)), (4, (5,)), (3, (1,)), (2, (3, 2)), (5, (2,))]
+_RESHARE_CASES = [(2, (4,)), (3, (2, 3)), (4, (5,)), (3, (1,)), (2, (3, 2)), (5, (2,)), (3, (2000,))]
+
+
+def _reshare_problem(got, case: Case) -> str | None:
+    (shares,), secret = case.args, case.expected
+    got = plain(got)
+    n, shape = shares.shape[0], tuple(shares.shape[1:])
+    wrong = _tensor_problem(got, tuple(shares.shape), "the new shares")
+    if wrong:
+        return wrong
+    if not torch.equal(got.sum(dim=0), secret):
+        return "the new shares add up to another secret: the amounts you add must cancel out (sum to 0 mod 2^64)"
+    for party in range(n):
+        same = int((got[party] == shares[party]).sum())
+        if same:
+            return (
+                f"party {party}'s new share still equals its old share in {same} of {shares[party].numel()} "
+                "entries: every party must get a changed share"
+            )
+    if shape == (2000,):
+        for party in range(n):
+            change = got[party] - shares[party]
+            if int(change.abs().max()) < 2**62 or not 600 < int((change < 0).sum()) < 1400:
+                return (
+                    f"party {party}'s share changes by amounts far from uniform on 64 bits (e.g. small numbers): "
+                    "draw full ring elements, e.g. with cl.rng.ring_elements"
+                )
+    return None
 
 
 def check_reshare(reshare) -> CheckResult:
     """`reshare(shares)` must return fresh shares of the same secret: same shape, int64, the same sum mod 2^64,
-    every party's share changed, and new random masks on every call."""
-    hint = "make fresh shares of zero (random ring elements, the last one minus their sum) and add them to the shares"
+    every party's share changed, new random masks on every call — and it must never add up the old shares."""
     rng = case_rng("reshare")
     cases = []
     for n, shape in _RESHARE_CASES:
         secret = _ring_tensor(rng, shape)
-        cases.append((_share_with(rng, secret, n), secret))
-    big_secret = _ring_tensor(rng, (2000,))
-    cases.append((_share_with(rng, big_secret, 3), big_secret))
-    for shares, secret in cases:
-        n, shape = shares.shape[0], tuple(shares.shape[1:])
-        label = f"{n} parties, shape {shape}"
-        got, error = call_learner(reshare, (shares.clone(),), label, hint)
-        if error is not None:
-            return error
-        problem = _tensor_problem(got, tuple(shares.shape), "the new shares")
-        if problem is None and not torch.equal(got.sum(dim=0), secret):
-            problem = "the new shares do not add up (mod 2^64) to the same secret as the old ones"
-        if problem is None:
-            for party in range(n):
-                same = int((got[party] == shares[party]).sum())
-                if same:
-                    problem = (
-                        f"party {party}'s new share still equals its old share in {same} of {shares[party].numel()} "
-                        "entries: every party must get a changed share"
-                    )
-                    break
-        if problem is None and shape == (2000,):
-            for party in range(n):
-                change = got[party] - shares[party]
-                if int(change.abs().max()) < 2**62 or not 600 < int((change < 0).sum()) < 1400:
-                    problem = (
-                        f"party {party}'s share changes by amounts that are far from uniform on 64 bits "
-                        "(e.g. small numbers): draw full ring elements, e.g. course_lib.rng.ring_elements"
-                    )
-                    break
-        if problem is not None:
-            return CheckResult("failed", f"✗ for {label}: {problem}")
-    shares, _ = cases[1]
-    first, second = reshare(shares.clone()), reshare(shares.clone())
-    if torch.equal(first, second):
-        return CheckResult(
-            "failed", "✗ resharing the same shares twice gave identical results: draw new random masks on each call"
-        )
-    return CheckResult("passed", f"✓ {len(cases) + 1}/{len(cases) + 1} cases")
+        cases.append(Case((_share_with(rng, secret, n),), f"{n} parties, shape {shape}", secret))
+    again = cases[1]
+    cases.append(Case(again.args, f"{again.label}, resharing the same shares again", again.expected))
+
+    def after(answers) -> str | None:
+        first, second = (plain(got) for case, got in answers if case.args is again.args)
+        if torch.equal(first, second):
+            return "resharing the same shares twice gave identical results: draw new random masks on each call"
+        return None
+
+    return run_check(
+        reshare,
+        cases,
+        RESHARE,
+        prepare=lambda case: (watch_secret(case.args[0], case.expected),),
+        problem=_reshare_problem,
+        after=after,
+        note=" — fresh masks on every call, and the secret never reconstructed",
+    )
 
 
 # ----- add_public --------------------------------------------------------------------------------------------------
+def _add_public_problem(got, case: Case) -> str | None:
+    shares, public = case.args
+    secret, n = case.expected, shares.shape[0]
+    wrong = _tensor_problem(got, tuple(shares.shape), "the shares of secret + public")
+    if wrong:
+        return wrong
+    total = got.sum(dim=0)
+    if torch.equal(total, secret + n * public):
+        return f"the public value was added {n} times (once by every party); only party 0 adds it"
+    if not torch.equal(total, secret + public):
+        return "the new shares do not add up (mod 2^64) to secret + public"
+    if not torch.equal(got[1:], shares[1:]):
+        return "every party but party 0 must keep its share unchanged (no messages needed)"
+    return None
+
+
 def check_add_public(add_public) -> CheckResult:
     """`add_public(shares, public)` must return shares of secret + public, computed without messages: party 0
-    adds the public tensor to its share, every other party keeps its share as it is."""
-    hint = "only party 0 adds the public tensor to its share; copy the shares first, then change row 0"
+    adds the public tensor to its share, every other party keeps its share as it is; the caller's shares stay."""
     rng = case_rng("add_public")
-    cases = []
+    inputs = []
     for n, shape in [(2, (3,)), (3, (2, 2)), (4, (5,)), (3, (4,)), (5, (1,)), (2, (2, 3))]:
         secret = _ring_tensor(rng, shape)
         public = torch.tensor([rng.randint(-1000, 1000) for _ in range(secret.numel())], dtype=torch.int64)
-        cases.append((_share_with(rng, secret, n), public.reshape(shape), secret))
+        inputs.append((_share_with(rng, secret, n), public.reshape(shape), secret))
     # wrap-around: the largest int64 plus a positive public value must wrap, exactly as the ring says
     edge = torch.tensor([HALF - 1, -HALF, -1], dtype=torch.int64)
-    cases.append((_share_with(rng, edge, 3), torch.tensor([1, -1, 1], dtype=torch.int64), edge))
-    for shares, public, secret in cases:
-        n, shape = shares.shape[0], tuple(shares.shape[1:])
-        label = f"{n} parties, public={public.tolist()}"
-        got, error = call_learner(add_public, (shares.clone(), public.clone()), label, hint)
-        if error is not None:
-            return error
-        problem = _tensor_problem(got, tuple(shares.shape), "the shares of secret + public")
-        if problem is None:
-            total = got.sum(dim=0)
-            if torch.equal(total, secret + n * public) and n > 1:
-                problem = f"the public value was added {n} times (once by every party); only party 0 adds it"
-            elif not torch.equal(total, secret + public):
-                problem = "the new shares do not add up (mod 2^64) to secret + public"
-            elif not torch.equal(got[1:], shares[1:]):
-                problem = "every party but party 0 must keep its share unchanged (no messages needed)"
-        if problem is not None:
-            return CheckResult("failed", f"✗ for {label}: {problem}")
-    return CheckResult("passed", f"✓ {len(cases)}/{len(cases)} cases")
+    inputs.append((_share_with(rng, edge, 3), torch.tensor([1, -1, 1], dtype=torch.int64), edge))
+    cases = [Case((sh, pub), f"{sh.shape[0]} parties, public={pub.tolist()}", sec) for sh, pub, sec in inputs]
+    return run_check(add_public, cases, ADD_PUBLIC, problem=_add_public_problem)
 
 
 EXERCISES = {

@@ -2,22 +2,41 @@
 
 Every check compares with course_lib's own answer and, when the learner's answer is wrong, names the first wrong case
 and, where it recognises a classic mistake (truncating instead of rounding, decoding in float32, the floor-split
-decoder, both parties rounding down), says which one.
+decoder, both parties rounding down, adding the two shares together), says which one.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 import torch
 
 from course_lib.encoding import FixedPointEncoder
-from course_lib.exercises import Case, CheckResult, case_rng, run_check
+from course_lib.exercises import Case, CheckResult, Hint, case_rng, plain, run_check, watch_secret
 
 __all__ = ["check_encode", "check_decode", "check_truncate_two_party", "EXERCISES"]
 
-RING = 2**64
+ENCODE = Hint(
+    "encode",
+    nudge="scale the values up until precision_bits binary digits after the point become whole numbers, then take "
+    "the nearest whole number, stored as int64",
+    more="values * 2**precision_bits, then torch.round (to the nearest; a plain conversion cuts toward zero), then "
+    ".to(torch.int64)",
+)
+DECODE = Hint(
+    "decode",
+    nudge="undo the scaling, in 64-bit floating point, so that no digit of a large or negative encoding is lost",
+    more="encoded.double() / 2**precision_bits: float64 holds every encoding below 2^53 exactly, float32 does not, "
+    "and integer division drops the fraction",
+)
+TRUNCATE_TWO_PARTY = Hint(
+    "truncate_two_party",
+    nudge="each party divides its own share by 2^bits on its own, never looking at the other's; to land within one "
+    "unit, the two parties must round in opposite directions",
+    more="party 0 shifts its share right (>> bits rounds down); party 1 rounds up: negate its share, shift it "
+    "right, negate back; stack the two rows into one tensor",
+)
+
 HALF_RING = 2**63
 
 
@@ -28,25 +47,16 @@ def _show(t: torch.Tensor, limit: int = 4) -> str:
     return f"[{text}{', …' if len(values) > limit else ''}]"
 
 
-def _checked(fn, cases: list[Case], hint: str, problem: Callable, prepare=None) -> CheckResult:
-    """`run_check`, but a wrong answer gets the specific message `problem(got, case.expected)` returns."""
-    return run_check(fn, cases, hint, prepare=prepare, problem=lambda got, case: problem(got, case.expected))
-
-
-def _tensor_problem(got, label: str, shape, dtype: torch.dtype, advice: str) -> str | None:
+def _tensor_problem(got, shape, dtype: torch.dtype, advice: str) -> str | None:
     if isinstance(got, (list, tuple)) and got and all(isinstance(g, torch.Tensor) for g in got):
-        return f"{label}: returned a {type(got).__name__} of tensors, expected one {dtype} tensor: use torch.stack"
+        return f"returned a {type(got).__name__} of tensors, expected one {dtype} tensor: stack them (torch.stack)"
     if not isinstance(got, torch.Tensor):
-        return f"{label}: returned {type(got).__name__}, expected a {dtype} tensor"
+        return f"returned {type(got).__name__}, expected a {dtype} tensor"
     if got.dtype != dtype:
-        return f"{label}: returned a {got.dtype} tensor, expected {dtype} — {advice}"
+        return f"returned a {got.dtype} tensor, expected {dtype} — {advice}"
     if tuple(got.shape) != tuple(shape):
-        return f"{label}: returned shape {tuple(got.shape)}, expected {tuple(shape)}"
+        return f"returned shape {tuple(got.shape)}, expected {tuple(shape)}"
     return None
-
-
-def _clone_tensors(args: tuple) -> tuple:
-    return tuple(a.clone() if isinstance(a, torch.Tensor) else a for a in args)
 
 
 # ----- encode ------------------------------------------------------------------------------------------------------
@@ -67,14 +77,13 @@ def _encode_cases() -> list[Case]:
     for values, bits in fixed:
         tensor = torch.tensor(values, dtype=torch.float64)
         expected = FixedPointEncoder(bits).encode(tensor)
-        label = f"values={_show(tensor)}, precision_bits={bits}"
-        cases.append(Case((tensor, bits), label, (label, tensor, bits, expected)))
+        cases.append(Case((tensor, bits), f"values={_show(tensor)}, precision_bits={bits}", expected))
     return cases
 
 
-def _encode_problem(got, expected) -> str | None:
-    label, values, bits, want = expected
-    problem = _tensor_problem(got, label, want.shape, torch.int64, "round, then convert with .to(torch.int64)")
+def _encode_problem(got, case: Case) -> str | None:
+    (values, bits), want = case.args, case.expected
+    problem = _tensor_problem(got, want.shape, torch.int64, "round first, then convert to int64")
     if problem or torch.equal(got, want):
         return problem
     scaled = values * 2.0**bits
@@ -88,18 +97,12 @@ def _encode_problem(got, expected) -> str | None:
         how = "compute round(v · 2**precision_bits) in float64, then convert to int64"
     i = int((got != want).nonzero()[0, 0]) if got.dim() else 0
     value, mine, right = values.reshape(-1)[i].item(), got.reshape(-1)[i].item(), want.reshape(-1)[i].item()
-    return f"{label}: {value!r} encoded as {mine}, expected {right} — {how}"
+    return f"{value!r} encoded as {mine}, expected {right} — {how}"
 
 
 def check_encode(encode) -> CheckResult:
     """`encode(values, precision_bits)` must return round(values · 2^precision_bits) as an int64 tensor."""
-    return _checked(
-        encode,
-        _encode_cases(),
-        hint="multiply by 2**precision_bits, round with torch.round, convert with .to(torch.int64)",
-        problem=_encode_problem,
-        prepare=_clone_tensors,
-    )
+    return run_check(encode, _encode_cases(), ENCODE, problem=_encode_problem)
 
 
 # ----- decode ------------------------------------------------------------------------------------------------------
@@ -119,17 +122,16 @@ def _decode_cases() -> list[Case]:
     for encoded, bits in fixed:
         tensor = torch.tensor(encoded, dtype=torch.int64)
         expected = tensor.double() / 2**bits
-        label = f"encoded={_show(tensor)}, precision_bits={bits}"
-        cases.append(Case((tensor, bits), label, (label, tensor, bits, expected)))
+        cases.append(Case((tensor, bits), f"encoded={_show(tensor)}, precision_bits={bits}", expected))
     return cases
 
 
-def _decode_problem(got, expected) -> str | None:
-    label, encoded, bits, want = expected
+def _decode_problem(got, case: Case) -> str | None:
+    (encoded, bits), want = case.args, case.expected
     if isinstance(got, torch.Tensor) and not got.is_floating_point() and got.dtype != torch.bool:
-        return f"{label}: returned an integer tensor ({got.dtype}) — integer division drops the fraction"
-    advice = "divide in float64: encoded.double() / 2**precision_bits (float32 keeps only 24 significant bits)"
-    problem = _tensor_problem(got, label, want.shape, torch.float64, advice)
+        return f"returned an integer tensor ({got.dtype}) — integer division drops the fraction"
+    advice = "divide in float64 (float32 keeps only 24 significant bits)"
+    problem = _tensor_problem(got, want.shape, torch.float64, advice)
     if problem or torch.equal(got, want):
         return problem
     off = got - want
@@ -137,25 +139,19 @@ def _decode_problem(got, expected) -> str | None:
     if bool(negative_fraction.any()) and torch.equal(off, torch.where(negative_fraction, -1.0, 0.0).double()):
         value = want[negative_fraction][0].item()
         return (
-            f"{label}: negative non-integers come back exactly 1.0 too low ({value!r} as {value - 1.0!r}) — "
+            f"negative non-integers come back exactly 1.0 too low ({value!r} as {value - 1.0!r}) — "
             "floor division already rounds down; don't subtract 1 again (or simply divide in float64)"
         )
     i = int((got != want).nonzero()[0, 0])
     return (
-        f"{label}: {encoded[i].item()} decoded as {got[i].item()!r}, expected {want[i].item()!r} — "
+        f"{encoded[i].item()} decoded as {got[i].item()!r}, expected {want[i].item()!r} — "
         f"the answer is encoded / 2**{bits}, in float64"
     )
 
 
 def check_decode(decode) -> CheckResult:
     """`decode(encoded, precision_bits)` must return encoded / 2^precision_bits as float64, exact for negatives."""
-    return _checked(
-        decode,
-        _decode_cases(),
-        hint="convert to float64 with .double(), then divide by 2**precision_bits",
-        problem=_decode_problem,
-        prepare=_clone_tensors,
-    )
+    return run_check(decode, _decode_cases(), DECODE, problem=_decode_problem)
 
 
 # ----- truncate_two_party ------------------------------------------------------------------------------------------
@@ -169,24 +165,44 @@ def _two_shares(rng, secret: int) -> tuple[int, int]:
             return first, second
 
 
+def _stacked(pairs: list[tuple[int, int]]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Shares (2, len(pairs)) and the secrets they add up to."""
+    shares = torch.tensor(list(zip(*pairs, strict=True)), dtype=torch.int64)
+    return shares, torch.tensor([a + b for a, b in pairs], dtype=torch.int64)
+
+
 def _truncation_cases() -> list[Case]:
+    """20 cases of 200 values, then three for locality: 50 values, then the same with only party 1's share changed,
+    then with only party 0's share changed (still no wrap-around, so each is an ordinary case too)."""
     rng = case_rng("truncate_two_party")
     cases = []
     for index in range(20):
         bits = [16, 8, 20, 1][index] if index < 4 else rng.choice([4, 8, 12, 16, 20, 24, 30])
         secrets = [0, 1, -1, 2**bits, -(2**bits), 3 * 2**bits + 1, -(3 * 2**bits) - 1]
         secrets += [rng.randint(-(2**50), 2**50) for _ in range(193)]
-        pairs = [_two_shares(rng, s) for s in secrets]
-        shares = torch.tensor(list(zip(*pairs, strict=True)), dtype=torch.int64)  # shape (2, 200)
-        secret = torch.tensor(secrets, dtype=torch.int64)
-        label = f"200 shared values, bits={bits}"
-        cases.append(Case((shares, bits), label, (label, shares, secret, bits)))
+        shares, secret = _stacked([_two_shares(rng, s) for s in secrets])
+        cases.append(Case((shares, bits), f"200 shared values, bits={bits}", secret))
+    base = [_two_shares(rng, rng.randint(-(2**40), 2**40)) for _ in range(50)]
+    label = "50 shared values, bits=16"
+    shares, secret = _stacked(base)
+    cases.append(Case((shares, 16), label, secret))
+    for party in (0, 1):  # `party` keeps its share; the other party's share changes
+        changed = []
+        for pair in base:
+            while True:
+                other = _two_shares(rng, rng.randint(-(2**40), 2**40))[1 - party]
+                if -HALF_RING <= pair[party] + other < HALF_RING:
+                    break
+            changed.append((pair[0], other) if party == 0 else (other, pair[1]))
+        shares, secret = _stacked(changed)
+        cases.append(Case((shares, 16), f"{label}, only party {1 - party}'s share changed", secret))
     return cases
 
 
-def _truncation_problem(got, expected) -> str | None:
-    label, shares, secret, bits = expected
-    problem = _tensor_problem(got, label, shares.shape, torch.int64, "shift the int64 shares, don't convert them")
+def _truncation_problem(got, case: Case) -> str | None:
+    (shares, bits), secret = case.args, case.expected
+    got = plain(got)
+    problem = _tensor_problem(got, shares.shape, torch.int64, "shift the int64 shares, don't convert them")
     if problem:
         return problem
     result = got.sum(dim=0)  # the int64 sum wraps: reconstruction mod 2^64
@@ -198,32 +214,22 @@ def _truncation_problem(got, expected) -> str | None:
         return None
     i = int((~good).nonzero()[0, 0])
     x, x0, x1, r = secret[i].item(), shares[0, i].item(), shares[1, i].item(), result[i].item()
-    detail = f"{label}: x={x} shared as ({x0}, {x1}) truncates to {r}, but x / 2^{bits} = {x / 2**bits!r}"
+    detail = f"x={x} shared as ({x0}, {x1}) truncates to {r}, but x / 2^{bits} = {x / 2**bits!r}"
     if bool(((off == 0) | (off == -1)).all()):
-        return f"{detail} — too low by more than one unit: party 1 must round UP, -((-x1) >> bits), not down"
+        return f"{detail} — too low by more than one unit: party 1 must round UP, not down"
     if bool(((off >= 0) & (off <= 2)).all()):
-        return f"{detail} — too high: only party 1 rounds up; party 0 shifts its share down with >>"
+        return f"{detail} — too high: only party 1 rounds up; party 0 rounds its share down"
     return f"{detail} — far off: every party must shift its own share right by bits (did one party skip it?)"
 
 
-def _locality_problem(fn) -> str | None:
-    """Each party's result may depend on its own share only: change one party's share, the other's must not move."""
-    rng = case_rng("truncate_two_party/locality")
-    bits = 16
-    pairs = [_two_shares(rng, rng.randint(-(2**40), 2**40)) for _ in range(50)]
-    shares = torch.tensor(list(zip(*pairs, strict=True)), dtype=torch.int64)
-    before = fn(shares.clone(), bits)
-    for party in (0, 1):
-        changed = shares.clone()
-        changed[1 - party] += 12345 * 2**bits + 777  # the OTHER party's share changes
-        try:
-            after = fn(changed, bits)
-        except Exception as error:  # the learner's bug, reported, never raised into the notebook
-            return f"raised {type(error).__name__} when only party {1 - party}'s share changed: {error}"
-        if not isinstance(after, torch.Tensor) or not torch.equal(after[party], before[party]):
+def _locality(answers) -> str | None:
+    """Each party's result may depend on its own share only: when the other party's share changed, it must not move."""
+    base, *changed = (plain(got) for case, got in answers[-3:])
+    for party, after in enumerate(changed):
+        if not torch.equal(after[party], base[party]):
             return (
                 f"party {party}'s result changed when only party {1 - party}'s share changed: each party must work "
-                "on its own share alone (no adding the shares together — that would reveal the secret)"
+                "on its own share alone (adding the shares together would reveal the secret)"
             )
     return None
 
@@ -231,14 +237,15 @@ def _locality_problem(fn) -> str | None:
 def check_truncate_two_party(truncate_two_party) -> CheckResult:
     """`truncate_two_party(shares, bits)` must return shares (2, ...) of x / 2^bits within one unit, each party
     using only its own share."""
-    hint = "party 0 takes shares[0] >> bits; party 1 rounds up: -((-shares[1]) >> bits); stack them"
-    result = _checked(truncate_two_party, _truncation_cases(), hint, _truncation_problem, prepare=_clone_tensors)
-    if not result.passed:
-        return result
-    problem = _locality_problem(truncate_two_party)
-    if problem:
-        return CheckResult("failed", "✗ " + problem)
-    return CheckResult("passed", "✓ 20/20 cases (4000 values), and each party uses only its own share")
+    return run_check(
+        truncate_two_party,
+        _truncation_cases(),
+        TRUNCATE_TWO_PARTY,
+        prepare=lambda case: (watch_secret(case.args[0], case.expected), case.args[1]),
+        problem=_truncation_problem,
+        after=_locality,
+        note=" (4150 values), and each party uses only its own share",
+    )
 
 
 EXERCISES = {

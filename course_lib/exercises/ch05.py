@@ -1,9 +1,11 @@
 """Checks for chapter 05 (learning XOR while encrypted). Solutions: notebooks/solutions/05_encrypted_xor.py.
 
-The shares a check builds come from `cl.reproducible(...)` inside a `with` block, never from the notebook's own
+The shares a check builds come from the check's own seeded randomness (`own_randomness`), never from the notebook's
 seeded stream: running a check must not change the shares printed below it. Plaintext `course_lib.reservoir` is the
-oracle: an encrypted step must match `training_step` on torch tensors within fixed-point error. Failure messages say
-what is wrong (a sign, a missing transpose, a revealed model) without printing the expected tensors.
+oracle: an encrypted step must match `training_step` on torch tensors within fixed-point error. The learner gets
+shared tensors that refuse to be revealed where revealing is the mistake (every input of a training step; the model
+of a prediction service). Failure messages say what is wrong (a sign, a missing transpose, a revealed model) without
+printing the expected tensors.
 """
 
 from __future__ import annotations
@@ -13,14 +15,33 @@ import numbers
 
 import torch
 
-from course_lib import rng
 from course_lib.encoding import FixedPointEncoder
-from course_lib.exercises import CheckResult, call_learner, clip, run_check
+from course_lib.exercises import Case, CheckResult, Hint, Mistake, own_randomness, run_check
 from course_lib.parties import VirtualWorker
 from course_lib.reservoir import reservoir_features, reservoir_weights, train_plaintext, training_step, xor_dataset
 from course_lib.tensor import SharedTensor, share
 
 __all__ = ["check_encrypted_training_step", "check_predict", "check_lr_after_encoding", "EXERCISES"]
+
+ENCRYPTED_TRAINING_STEP = Hint(
+    "encrypted_training_step",
+    nudge="write the plaintext gradient step, line by line, on the shared tensors: a SharedTensor has the same matrix "
+    "product, transpose, subtraction and product with a public number — and nothing needs revealing",
+    more="prediction: data times model; error: prediction minus target; update: data transposed times error; new "
+    "model: model minus update times the learning rate; return (new model, prediction, error)",
+)
+PREDICT = Hint(
+    "predict",
+    nudge="bring the new features to where the model is: share them among the model's parties, with its dealer, "
+    "compute the scores on shares, and reveal the scores only",
+    more="cl.share(features, *shared_model.parties, crypto_provider=shared_model.group.dealer.worker), then "
+    ".mm(shared_model), .get() the scores, compare with 0.5",
+)
+LR_AFTER_ENCODING = Hint(
+    "lr_after_encoding",
+    nudge="the encoder can keep only whole multiples of 2^-precision_bits: which one does it keep for lr?",
+    more="the encoder stores round(lr * 2**precision_bits) (Python's round); divide that integer by 2**precision_bits",
+)
 
 PARTY_NAMES = ("alice", "bob", "dave")
 
@@ -38,15 +59,62 @@ def _max_diff(a: torch.Tensor, b: torch.Tensor) -> float:
     return float((a.double() - b.double()).abs().max())
 
 
+class _Unrevealable(SharedTensor):
+    """A SharedTensor the learner must not reveal (`why` says so); what is computed from it is an ordinary
+    SharedTensor, which may be revealed."""
+
+    why = "revealed a tensor that must stay shared"
+
+    def get(self):
+        raise Mistake(self.why)
+
+    def reconstruct(self):
+        raise Mistake(self.why)
+
+
+def _unrevealable(shared: SharedTensor, why: str) -> SharedTensor:
+    kind = type("SharedTensor", (_Unrevealable,), {"why": why})
+    return kind(shared.shares, shared.group, shared.encoder, shared.dtype)
+
+
+def _reveal(value: SharedTensor) -> torch.Tensor:
+    # the check itself may look, even at an input handed back unchanged: as an ordinary SharedTensor
+    return SharedTensor(value.shares, value.group, value.encoder, value.dtype).get()
+
+
 # ----- encrypted_training_step -------------------------------------------------------------------------------------
 # (reservoir size, reservoir seed, parties, learning rate, start from a random model?, steps). Size 4 makes the data
-# square (4 examples x 4 features), so a missing transpose gives a wrong answer instead of a shape error.
+# square (4 examples x 4 features), so a missing transpose gives a wrong answer instead of a shape error. Each step is
+# one case: the model of step s is plaintext training's model after s steps, shared afresh.
 _STEP_CASES = [(4, 2, 2, 5e-2, False, 4), (32, 1, 2, 1e-2, True, 3), (16, 3, 3, 1e-2, True, 3)]
 _STEP_TOLERANCE = 2e-3  # a few fixed-point units of 2^-16 after a handful of truncated products
+_KEEP_SHARED = "revealed {} (.get()): a training step keeps everything shared, so nothing is revealed"
 
 
-def _step_problem(out, data_plain, target_plain, model_plain, lr) -> str | None:
+def _step_cases() -> list[Case]:
+    cases = []
+    with own_randomness("encrypted_training_step/cases"):
+        for index, (size, seed, n_parties, lr, random_model, steps) in enumerate(_STEP_CASES):
+            features, targets = _features(size, seed)
+            if random_model:
+                model_plain = 0.05 * torch.randn(size, 1, generator=torch.Generator().manual_seed(100 + index))
+            else:
+                model_plain = torch.zeros(size, 1)
+            parties, dealer = _parties(n_parties)
+            for step in range(steps):
+                shared = [
+                    _unrevealable(share(t, *parties, crypto_provider=dealer), _KEEP_SHARED.format(name))
+                    for t, name in ((features, "the data"), (targets, "the target"), (model_plain, "the model"))
+                ]
+                label = f"reservoir size {size}, {n_parties} parties, lr {lr:g}, step {step}"
+                cases.append(Case((*shared, lr), label, (features, targets, model_plain, lr)))
+                model_plain = training_step(features, targets, model_plain, lr)[0]
+    return cases
+
+
+def _step_problem(out, case: Case) -> str | None:
     """What is wrong with one step's (new_model, prediction, error), compared with plaintext training_step."""
+    data_plain, target_plain, model_plain, lr = case.expected
     if not isinstance(out, tuple) or len(out) != 3:
         what = f"a tuple of {len(out)}" if isinstance(out, tuple) else type(out).__name__
         return f"returned {what}, expected a tuple (new_model, prediction, error)"
@@ -55,7 +123,7 @@ def _step_problem(out, data_plain, target_plain, model_plain, lr) -> str | None:
             return f"{name} is a plain torch.Tensor: keep it shared (no .get() inside a training step)"
         if not isinstance(value, SharedTensor):
             return f"{name} is {type(value).__name__}, expected a SharedTensor"
-    new_model, prediction, error = (value.get() for value in out)
+    new_model, prediction, error = (_reveal(value) for value in out)
     expected_model, expected_prediction, expected_error = training_step(data_plain, target_plain, model_plain, lr)
     close = lambda got, want: got.shape == want.shape and _max_diff(got, want) < _STEP_TOLERANCE  # noqa: E731
     if tuple(prediction.shape) != tuple(expected_prediction.shape) or not close(prediction, expected_prediction):
@@ -82,54 +150,20 @@ def _step_problem(out, data_plain, target_plain, model_plain, lr) -> str | None:
 
 def check_encrypted_training_step(encrypted_training_step) -> CheckResult:
     """`encrypted_training_step(data, target, model, learning_rate)` must return (new_model, prediction, error),
-    all SharedTensors, matching course_lib.reservoir.training_step in plaintext over a few chained steps."""
-    hint = "prediction = data.mm(model); error = prediction - target; update = data.transpose(0, 1).mm(error)"
-    hint += "; return model - update * learning_rate, prediction, error"
-    if not callable(encrypted_training_step):
-        return run_check(encrypted_training_step, [], hint=hint)
-    total = 0
-    for index, (size, seed, n_parties, lr, random_model, steps) in enumerate(_STEP_CASES):
-        features, targets = _features(size, seed)
-        if random_model:
-            generator = torch.Generator().manual_seed(100 + index)
-            model_plain = 0.05 * torch.randn(size, 1, generator=generator)
-        else:
-            model_plain = torch.zeros(size, 1)
-        parties, dealer = _parties(n_parties)
-        with rng.reproducible(1000 + index):  # the check's own shares: the notebook's seeded stream is untouched
-            data, target, model = (share(t, *parties, crypto_provider=dealer) for t in (features, targets, model_plain))
-            for step in range(steps):
-                label = f"reservoir size {size}, {n_parties} parties, lr {lr:g}, step {step}"
-                out, failed = call_learner(encrypted_training_step, (data, target, model, lr), label, hint)
-                if failed is not None:
-                    return failed
-                problem = _step_problem(out, features, targets, model_plain, lr)
-                if problem is not None:
-                    return CheckResult("failed", f"✗ {label}: {problem}")
-                model = out[0]
-                model_plain = model.get()  # follow the learner's (correct) model, so fixed-point errors don't add up
-                total += 1
-    return CheckResult("passed", f"✓ {total}/{total} steps match plaintext training_step")
+    all SharedTensors, matching course_lib.reservoir.training_step in plaintext, at several steps of a training."""
+    return run_check(
+        encrypted_training_step,
+        _step_cases(),
+        ENCRYPTED_TRAINING_STEP,
+        problem=_step_problem,
+        note=" — every step matches plaintext training_step",
+    )
 
 
 # ----- predict -----------------------------------------------------------------------------------------------------
-class _Revealed(Exception):
-    pass
-
-
-class _SecretModel(SharedTensor):
-    """A shared model that refuses to be revealed: a prediction service may reveal predictions, not the weights.
-    Products computed from it are ordinary SharedTensors and may be revealed."""
-
-    def get(self):
-        raise _Revealed
-
-    def reconstruct(self):
-        raise _Revealed
-
-
 # (reservoir size, reservoir seed, learning rate for the plaintext readout, parties, noisy inputs, noise seed)
 _PREDICT_CASES = [(256, 7, 1e-3, 2, 12, 11), (64, 3, 1e-2, 3, 10, 12), (128, 5, 3e-3, 2, 8, 13)]
+_MODEL_REVEALED = "the model was revealed (.get() on it): a prediction service reveals the predictions only"
 
 
 def _predict_case(size, seed, lr, n_parties, n_inputs, noise_seed):
@@ -146,7 +180,8 @@ def _predict_case(size, seed, lr, n_parties, n_inputs, noise_seed):
     return readout, features, (scores > 0.5).long()
 
 
-def _predictions_problem(got, expected: torch.Tensor) -> str | None:
+def _predictions_problem(got, case: Case) -> str | None:
+    expected = case.expected
     if isinstance(got, SharedTensor):
         return "returned a SharedTensor: reveal the predictions (only them) with .get() and compare with 0.5"
     if isinstance(got, (list, tuple)):
@@ -170,31 +205,15 @@ def _predictions_problem(got, expected: torch.Tensor) -> str | None:
 def check_predict(predict) -> CheckResult:
     """`predict(shared_model, features)` must return 0/1 predictions for the plaintext `features` (n, size) from a
     secret-shared readout (size, 1), revealing the predictions only, never the model."""
-    hint = "share the features among shared_model.parties (crypto_provider=shared_model.group.dealer.worker), "
-    hint += "multiply with .mm(shared_model), .get() the scores, compare with 0.5"
-    if not callable(predict):
-        return run_check(predict, [], hint=hint)
-    for index, (size, seed, lr, n_parties, n_inputs, noise_seed) in enumerate(_PREDICT_CASES):
-        readout, features, expected = _predict_case(size, seed, lr, n_parties, n_inputs, noise_seed)
-        parties, dealer = _parties(n_parties)
-        label = f"reservoir size {size}, {n_parties} parties, {len(expected)} noisy inputs"
-        with rng.reproducible(2000 + index):
-            shared = share(readout, *parties, crypto_provider=dealer)
-            secret_model = _SecretModel(shared.shares, shared.group, shared.encoder, shared.dtype)
-            try:
-                got = predict(secret_model, features.clone())
-            except NotImplementedError:
-                return CheckResult("not implemented", f"not implemented yet — hint: {hint}")
-            except _Revealed:
-                return CheckResult(
-                    "failed", f"✗ {label}: the model was revealed (.get() on it): reveal only the predictions"
-                )
-            except Exception as error:
-                return CheckResult("failed", f"✗ raised {type(error).__name__}: {clip(str(error))} for {label}")
-        problem = _predictions_problem(got, expected)
-        if problem is not None:
-            return CheckResult("failed", f"✗ {label}: {problem}")
-    return CheckResult("passed", f"✓ {len(_PREDICT_CASES)}/{len(_PREDICT_CASES)} cases")
+    cases = []
+    with own_randomness("predict/cases"):
+        for size, seed, lr, n_parties, n_inputs, noise_seed in _PREDICT_CASES:
+            readout, features, expected = _predict_case(size, seed, lr, n_parties, n_inputs, noise_seed)
+            parties, dealer = _parties(n_parties)
+            model = _unrevealable(share(readout, *parties, crypto_provider=dealer), _MODEL_REVEALED)
+            label = f"reservoir size {size}, {n_parties} parties, {len(expected)} noisy inputs"
+            cases.append(Case((model, features), label, expected))
+    return run_check(predict, cases, PREDICT, problem=_predictions_problem)
 
 
 # ----- lr_after_encoding -------------------------------------------------------------------------------------------
@@ -204,31 +223,32 @@ _LR_CASES = [
 ]  # fmt: skip
 
 
+def _lr_problem(got, case: Case) -> str | None:
+    (lr, bits), expected = case.args, case.expected
+    if isinstance(got, torch.Tensor) and got.numel() == 1:
+        got = got.item()
+    if isinstance(got, bool) or not isinstance(got, numbers.Real):
+        return f"returned {type(got).__name__}, expected a number"
+    got = float(got)
+    if math.isclose(got, expected, rel_tol=1e-12, abs_tol=1e-15):
+        return None
+    if math.isclose(got, lr, rel_tol=1e-12):
+        why = "that is the rate you asked for; the encrypted run uses its fixed-point encoding"
+    elif math.isclose(got, expected * 2**bits, rel_tol=1e-12):
+        why = "that is the encoded integer; divide it by 2^precision_bits to read it as a rate"
+    else:
+        why = f"expected {expected:.6g}"
+    return f"got {got:.6g} — {why}"
+
+
 def check_lr_after_encoding(lr_after_encoding) -> CheckResult:
     """`lr_after_encoding(lr, precision_bits)` must return the learning rate an encrypted run really multiplies by:
     lr encoded in fixed point (round(lr · 2^bits)) and read back (divided by 2^bits)."""
-    hint = "the encoder stores round(lr * 2**precision_bits); divide that integer by 2**precision_bits"
-    for lr, bits in _LR_CASES:
-        label = f"lr={lr:g}, precision_bits={bits}"
-        expected = FixedPointEncoder(bits).encode_number(lr) / 2**bits
-        got, failed = call_learner(lr_after_encoding, (lr, bits), label, hint)
-        if failed is not None:
-            return failed
-        if isinstance(got, torch.Tensor) and got.numel() == 1:
-            got = got.item()
-        if isinstance(got, bool) or not isinstance(got, numbers.Real):
-            return CheckResult("failed", f"✗ for {label}: returned {type(got).__name__}, expected a number")
-        got = float(got)
-        if math.isclose(got, expected, rel_tol=1e-12, abs_tol=1e-15):
-            continue
-        if math.isclose(got, lr, rel_tol=1e-12):
-            why = "that is the rate you asked for; the encrypted run uses its fixed-point encoding"
-        elif math.isclose(got, expected * 2**bits, rel_tol=1e-12):
-            why = "that is the encoded integer; divide it by 2^precision_bits to read it as a rate"
-        else:
-            why = f"expected {expected:.6g}"
-        return CheckResult("failed", f"✗ for {label}: got {got:.6g} — {why}")
-    return CheckResult("passed", f"✓ {len(_LR_CASES)}/{len(_LR_CASES)} cases")
+    cases = [
+        Case((lr, bits), f"lr={lr:g}, precision_bits={bits}", FixedPointEncoder(bits).encode_number(lr) / 2**bits)
+        for lr, bits in _LR_CASES
+    ]
+    return run_check(lr_after_encoding, cases, LR_AFTER_ENCODING, problem=_lr_problem)
 
 
 EXERCISES = {

@@ -18,7 +18,7 @@ def make_shares(secret, n_parties):
 
 def subtract(x, y):
     """Each party subtracts its own two shares; nobody sees a secret."""
-    return [(xi - yi) % Q for xi, yi in zip(x, y)]
+    return [(xi - yi) % Q for xi, yi in zip(x, y, strict=True)]
 
 
 def decode_message(triples):
