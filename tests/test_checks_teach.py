@@ -48,8 +48,8 @@ NUDGE_MUST_NOT_SAY = {
     "beaver_multiply_mod_q": ["e·b_i", "a_i·f", "c_i", "Σ", "party 0", "e·f"],
     "unmask": ["e + a", "f + b", "add"],
     "matmul_triple_cost": ["m·k", "k·n", "8 bytes", "n_parties − 1", "n_parties - 1"],
-    "encrypted_training_step": ["mm", "transpose(0", "prediction - target", "learning_rate", "minus"],
-    "predict": ["share(", "mm", "get", "0.5", "dealer.worker"],
+    "private_training_step": ["mm", "transpose(0", "prediction - target", "error * error", ".sum()"],
+    "predict": ["share(", "mm", "get", "0.5", "crypto_provider"],
     "lr_after_encoding": ["round", "2**", "divide"],
 }
 
@@ -200,16 +200,23 @@ def _beaver(x, y, triple, public_term_on=(0,)):
     ]
 
 
-def _step(data, target, model, lr, sign=-1, transpose=True, error_sign=1):
+def _step(data, target, model, lr, sign=-1, transpose=True, error_sign=1, loss=lambda e: (e * e).sum()):
     prediction = data.mm(model)
     error = (prediction - target) if error_sign == 1 else (target - prediction)
     update = (data.transpose(0, 1) if transpose else data).mm(error)
-    return model + update * (sign * lr), prediction, error
+    return model + update * (sign * lr), loss(error)
 
 
 def _step_revealing(data, target, model, lr):
     model.get()
     return _step(data, target, model, lr)
+
+
+def _step_opening_the_error(data, target, model, lr):
+    new_model, _ = _step(data, target, model, lr)
+    error = data.mm(model) - target
+    error.get()  # the article's line
+    return new_model, (error * error).sum()
 
 
 def _predict_scores(shared_model, features):
@@ -275,12 +282,15 @@ CLASSIC_MISTAKES = [
     ("matmul_triple_cost", lambda m, k, n, p: p * (p - 1) * (m * k + k * n + m * n) * 8, "stays shared"),
     ("matmul_triple_cost", lambda m, k, n, p: p * (p - 1) * 2 * m * k * n * 8, "elementwise triples"),
     ("matmul_triple_cost", lambda m, k, n, p: 2.0 * p, "expected a whole number of bytes"),
-    ("encrypted_training_step", lambda d, t, m, lr: _step(d, t, m, lr, sign=1), "the model moved uphill"),
-    ("encrypted_training_step", lambda d, t, m, lr: _step(d, t, m, lr, transpose=False), "the transpose is missing"),
-    ("encrypted_training_step", lambda d, t, m, lr: _step(d, t, m, lr, error_sign=-1), "error has the wrong sign"),
-    ("encrypted_training_step", _step_revealing, "revealed the model (.get())"),
-    ("encrypted_training_step", lambda d, t, m, lr: (m, d.mm(m), d.mm(m) - t), "the update was never applied"),
-    ("encrypted_training_step", lambda d, t, m, lr: tuple(v.get() for v in _step(d, t, m, lr)), "keep it shared"),
+    ("private_training_step", lambda d, t, m, lr: _step(d, t, m, lr, sign=1), "the model moved uphill"),
+    ("private_training_step", lambda d, t, m, lr: _step(d, t, m, lr, transpose=False), "the transpose is missing"),
+    ("private_training_step", _step_revealing, "revealed the model (.get())"),
+    ("private_training_step", _step_opening_the_error, "the step revealed a tensor of shape (4, 1)"),
+    ("private_training_step", lambda d, t, m, lr: (m, _step(d, t, m, lr)[1]), "the update was never applied"),
+    ("private_training_step", lambda d, t, m, lr: _step(d, t, m, lr, loss=lambda e: e * e), "sum the squared errors"),
+    ("private_training_step", lambda d, t, m, lr: _step(d, t, m, lr, loss=lambda e: e.sum()), "square each error"),
+    ("private_training_step", lambda d, t, m, lr: (_step(d, t, m, lr)[0], 1.0), "loss is a plain float"),
+    ("private_training_step", lambda d, t, m, lr: _step(d, t, m, lr)[:1], "expected a tuple (new_model, loss)"),
     ("predict", _predict_revealing, "the model was revealed"),
     ("predict", _predict_scores, "returned scores, not 0/1 predictions"),
     ("predict", lambda model, features: cl.share(features, *model.parties), "returned a SharedTensor"),

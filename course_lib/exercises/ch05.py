@@ -18,23 +18,31 @@ import torch
 from course_lib.encoding import FixedPointEncoder
 from course_lib.exercises import Case, CheckResult, Hint, Mistake, own_randomness, run_check
 from course_lib.parties import VirtualWorker
-from course_lib.reservoir import reservoir_features, reservoir_weights, train_plaintext, training_step, xor_dataset
+from course_lib.reservoir import (
+    reservoir_features,
+    reservoir_weights,
+    squared_error,
+    train_plaintext,
+    training_step,
+    xor_dataset,
+)
+from course_lib.runtime import record_openings
 from course_lib.tensor import SharedTensor, share
 
-__all__ = ["check_encrypted_training_step", "check_predict", "check_lr_after_encoding", "EXERCISES"]
+__all__ = ["check_private_training_step", "check_predict", "check_lr_after_encoding", "EXERCISES"]
 
-ENCRYPTED_TRAINING_STEP = Hint(
-    "encrypted_training_step",
-    nudge="write the plaintext gradient step, line by line, on the shared tensors: a SharedTensor has the same matrix "
-    "product, transpose, subtraction and product with a public number — and nothing needs revealing",
-    more="prediction: data times model; error: prediction minus target; update: data transposed times error; new "
-    "model: model minus update times the learning rate; return (new model, prediction, error)",
+PRIVATE_TRAINING_STEP = Hint(
+    "private_training_step",
+    nudge="do the article's step on the shared tensors, then compute the loss the way you would in plaintext — a "
+    "SharedTensor multiplies and sums too — and hand it back still shared: nothing in the step needs revealing",
+    more="prediction = data.mm(model); error = prediction - target; the loss is (error * error).sum(), a shared "
+    "number; the new model is model - data.transpose(0, 1).mm(error) * learning_rate; return (new_model, loss)",
 )
 PREDICT = Hint(
     "predict",
     nudge="bring the new features to where the model is: share them among the model's parties, with its dealer, "
     "compute the scores on shares, and reveal the scores only",
-    more="cl.share(features, *shared_model.parties, crypto_provider=shared_model.group.dealer.worker), then "
+    more="cl.share(features, *shared_model.parties, crypto_provider=shared_model.group.crypto_provider), then "
     ".mm(shared_model), .get() the scores, compare with 0.5",
 )
 LR_AFTER_ENCODING = Hint(
@@ -82,18 +90,18 @@ def _reveal(value: SharedTensor) -> torch.Tensor:
     return SharedTensor(value.shares, value.group, value.encoder, value.dtype).get()
 
 
-# ----- encrypted_training_step -------------------------------------------------------------------------------------
+# ----- private_training_step ---------------------------------------------------------------------------------------
 # (reservoir size, reservoir seed, parties, learning rate, start from a random model?, steps). Size 4 makes the data
 # square (4 examples x 4 features), so a missing transpose gives a wrong answer instead of a shape error. Each step is
 # one case: the model of step s is plaintext training's model after s steps, shared afresh.
 _STEP_CASES = [(4, 2, 2, 5e-2, False, 4), (32, 1, 2, 1e-2, True, 3), (16, 3, 3, 1e-2, True, 3)]
 _STEP_TOLERANCE = 2e-3  # a few fixed-point units of 2^-16 after a handful of truncated products
-_KEEP_SHARED = "revealed {} (.get()): a training step keeps everything shared, so nothing is revealed"
+_KEEP_SHARED = "revealed {} (.get()): a private training step keeps everything shared, so nothing is revealed"
 
 
 def _step_cases() -> list[Case]:
     cases = []
-    with own_randomness("encrypted_training_step/cases"):
+    with own_randomness("private_training_step/cases"):
         for index, (size, seed, n_parties, lr, random_model, steps) in enumerate(_STEP_CASES):
             features, targets = _features(size, seed)
             if random_model:
@@ -112,51 +120,72 @@ def _step_cases() -> list[Case]:
     return cases
 
 
-def _step_problem(out, case: Case) -> str | None:
-    """What is wrong with one step's (new_model, prediction, error), compared with plaintext training_step."""
+def _watching(step_fn):
+    """The learner's step, called under `record_openings`: (its answer, what it revealed)."""
+
+    def watched(*args):
+        with record_openings() as log:
+            out = step_fn(*args)
+        return out, [o for o in log if o.kind == "revealed"]
+
+    return watched
+
+
+def _step_problem(answer, case: Case) -> str | None:
+    """What is wrong with one step's (new_model, loss), compared with plaintext training_step and squared_error."""
+    out, revealed = answer
     data_plain, target_plain, model_plain, lr = case.expected
-    if not isinstance(out, tuple) or len(out) != 3:
+    if revealed:
+        return (
+            f"the step revealed a {'number' if not revealed[0].shape else 'tensor of shape ' + str(revealed[0].shape)}"
+            " (.get() inside): keep the loss shared and hand it back; whoever prints it reveals it"
+        )
+    if not isinstance(out, tuple) or len(out) != 2:
         what = f"a tuple of {len(out)}" if isinstance(out, tuple) else type(out).__name__
-        return f"returned {what}, expected a tuple (new_model, prediction, error)"
-    for name, value in zip(("new_model", "prediction", "error"), out, strict=True):
-        if isinstance(value, torch.Tensor):
-            return f"{name} is a plain torch.Tensor: keep it shared (no .get() inside a training step)"
+        return f"returned {what}, expected a tuple (new_model, loss)"
+    for name, value in zip(("new_model", "loss"), out, strict=True):
+        if isinstance(value, (torch.Tensor, numbers.Number)):
+            return f"{name} is a plain {type(value).__name__}: keep it shared (no .get() inside a private step)"
         if not isinstance(value, SharedTensor):
             return f"{name} is {type(value).__name__}, expected a SharedTensor"
-    new_model, prediction, error = (_reveal(value) for value in out)
-    expected_model, expected_prediction, expected_error = training_step(data_plain, target_plain, model_plain, lr)
+    new_model, loss = (_reveal(value) for value in out)
+    expected_model, _, error = training_step(data_plain, target_plain, model_plain, lr)
+    expected_loss = squared_error(error)
     close = lambda got, want: got.shape == want.shape and _max_diff(got, want) < _STEP_TOLERANCE  # noqa: E731
-    if tuple(prediction.shape) != tuple(expected_prediction.shape) or not close(prediction, expected_prediction):
-        return f"prediction has shape {tuple(prediction.shape)} or values unlike data.mm(model)"
-    if not close(error, expected_error):
-        if close(error, -expected_error):
-            return "error has the wrong sign: it is prediction - target (the gradient of ½·error² is +error)"
-        return "error differs from prediction - target"
+    if loss.shape != ():
+        if loss.numel() == error.numel():
+            return f"the loss has shape {tuple(loss.shape)}: sum the squared errors into one number"
+        return f"the loss has shape {tuple(loss.shape)}, expected one number (a 0-d tensor)"
+    if not close(loss, expected_loss):
+        if close(loss, error.sum()):
+            return "the loss is the sum of the errors: square each error first (error * error)"
+        if close(loss, squared_error(training_step(data_plain, target_plain, expected_model, lr)[2])):
+            return "the loss belongs to the NEW model: compute it from this step's error, before the update"
+        return f"the loss differs from Σ (prediction - target)² by {_max_diff(loss, expected_loss):.3g}"
     if tuple(new_model.shape) != tuple(expected_model.shape):
         return f"new_model has shape {tuple(new_model.shape)}, expected {tuple(expected_model.shape)} like the model"
     if close(new_model, expected_model):
         return None
-    update = data_plain.transpose(0, 1).mm(expected_error)
+    update = data_plain.transpose(0, 1).mm(error)
     if close(new_model, model_plain + update * lr):
         return "the model moved uphill (the loss grows): subtract update * learning_rate, don't add it"
-    if data_plain.shape[0] == data_plain.shape[1] and close(
-        new_model, model_plain - data_plain.mm(expected_error) * lr
-    ):
+    if data_plain.shape[0] == data_plain.shape[1] and close(new_model, model_plain - data_plain.mm(error) * lr):
         return "the update must be data.transpose(0, 1).mm(error): the transpose is missing"
     if close(new_model, model_plain):
         return "new_model equals the old model: the update was never applied"
     return f"new_model differs from the plaintext step by {_max_diff(new_model, expected_model):.3g}"
 
 
-def check_encrypted_training_step(encrypted_training_step) -> CheckResult:
-    """`encrypted_training_step(data, target, model, learning_rate)` must return (new_model, prediction, error),
-    all SharedTensors, matching course_lib.reservoir.training_step in plaintext, at several steps of a training."""
+def check_private_training_step(private_training_step) -> CheckResult:
+    """`private_training_step(data, target, model, learning_rate)` must return (new_model, loss), both SharedTensors
+    (loss 0-d: Σ (prediction - target)²), matching plaintext training at several steps, revealing nothing."""
+    learner = _watching(private_training_step) if callable(private_training_step) else private_training_step
     return run_check(
-        encrypted_training_step,
+        learner,
         _step_cases(),
-        ENCRYPTED_TRAINING_STEP,
+        PRIVATE_TRAINING_STEP,
         problem=_step_problem,
-        note=" — every step matches plaintext training_step",
+        note=" — every step matches plaintext training, and nothing was revealed",
     )
 
 
@@ -252,7 +281,7 @@ def check_lr_after_encoding(lr_after_encoding) -> CheckResult:
 
 
 EXERCISES = {
-    "encrypted_training_step": check_encrypted_training_step,
+    "private_training_step": check_private_training_step,
     "predict": check_predict,
     "lr_after_encoding": check_lr_after_encoding,
 }
