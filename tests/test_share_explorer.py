@@ -41,19 +41,26 @@ def test_one_party_cannot_tell_two_secrets_apart():
 
 def test_the_view_shows_the_shares_in_html():
     box = share_explorer(secret=5, draws=20)
-    model = box.model_logic
+    model, shares, slider = box.model_logic, box.parts["shares"], box.parts["slider"]
     assert "cl-share-explorer" in box._dom_classes
-    html = [w for w in _walk(box) if "cl-shares" in getattr(w, "_dom_classes", ())][0].value
+    # the browser test finds these two by their CSS classes
+    assert "cl-shares" in shares._dom_classes and "cl-secret-slider" in slider._dom_classes
     for share in model.shares:
-        assert f"<code class='cl-share'>{share}</code>" in html
-    slider = [w for w in _walk(box) if "cl-secret-slider" in getattr(w, "_dom_classes", ())][0]
+        assert f"<code class='cl-share'>{share}</code>" in shares.value
     slider.value = 9
     assert model.decrypted == 9
-    html = [w for w in _walk(box) if "cl-shares" in getattr(w, "_dom_classes", ())][0].value
-    assert "<code class='cl-decrypted'>9</code>" in html
+    assert "<code class='cl-decrypted'>9</code>" in shares.value
 
 
-def _walk(widget):
-    yield widget
-    for child in getattr(widget, "children", ()):
-        yield from _walk(child)
+def test_resharing_redraws_the_shares_but_not_the_histograms():
+    with cl.reproducible(1):
+        box = share_explorer(secret=5, draws=20)
+    parts, model = box.parts, box.model_logic
+    shares, plot, verdict = parts["shares"].value, parts["plot"].value, parts["verdict"].value
+    parts["reshare"].click()
+    assert parts["shares"].value != shares and model.decrypted == 5
+    assert (parts["plot"].value, parts["verdict"].value) == (plot, verdict)
+    parts["party"].value = 1
+    assert model.party == 1 and parts["plot"].value != plot
+    parts["other"].value = 1234
+    assert model.other_secret == 1234

@@ -1,6 +1,7 @@
 """The Beaver stepper's logic (chapter 04), without a browser: its protocol is right, and its view follows it."""
 
 import random
+from dataclasses import astuple
 
 import pytest
 
@@ -122,45 +123,62 @@ def test_the_party_view_names_who_sends_what():
 
 def test_the_view_steps_through_and_ends_with_the_check():
     box = beaver_stepper(x=6, y=7)
-    model = box.model_logic
+    model, parts = box.model_logic, box.parts
     assert "cl-beaver-stepper" in box._dom_classes
-    find = {cls: _find(box, cls) for cls in ("cl-next", "cl-previous", "cl-indicator", "cl-table", "cl-outcome")}
-    assert find["cl-previous"].disabled and not find["cl-next"].disabled
-    assert "<span class='cl-step'>1</span>" in find["cl-indicator"].value
-    assert "cl-beaver-table" in find["cl-table"].value and "cl-product" not in find["cl-outcome"].value
+    classes = {"next": "cl-next", "previous": "cl-previous", "indicator": "cl-indicator", "table": "cl-table"}
+    for name, css in {**classes, "result": "cl-outcome"}.items():
+        assert css in parts[name]._dom_classes
+    following, previous, indicator, table, outcome = (
+        parts[name] for name in ("next", "previous", "indicator", "table", "result")
+    )
+    assert previous.disabled and not following.disabled
+    assert "<span class='cl-step'>1</span>" in indicator.value
+    assert "cl-beaver-table" in table.value and "cl-product" not in outcome.value
     for _ in range(3):
-        find["cl-next"].click()
-    assert model.step == 4 and find["cl-next"].disabled and not find["cl-previous"].disabled
-    assert "<span class='cl-step'>4</span>" in find["cl-indicator"].value
-    outcome = find["cl-outcome"].value
-    assert "<code class='cl-product'>42</code>" in outcome and "✓ equal" in outcome
-    assert f"<code class='cl-expected'>{42}</code>" in outcome
-    find["cl-previous"].click()
-    assert model.step == 3 and "cl-product" not in find["cl-outcome"].value
+        following.click()
+    assert model.step == 4 and following.disabled and not previous.disabled
+    assert "<span class='cl-step'>4</span>" in indicator.value
+    assert "<code class='cl-product'>42</code>" in outcome.value and "✓ equal" in outcome.value
+    assert f"<code class='cl-expected'>{42}</code>" in outcome.value
+    previous.click()
+    assert model.step == 3 and "cl-product" not in outcome.value
 
 
 def test_the_view_follows_the_sliders_and_new_triples():
     box = beaver_stepper(x=6, y=7)
-    model = box.model_logic
+    model, parts = box.model_logic, box.parts
     for _ in range(3):
-        _find(box, "cl-next").click()
-    _find(box, "cl-x-slider").value = 250
-    _find(box, "cl-y-slider").value = 999
+        parts["next"].click()
+    parts["x"].value = 250
+    parts["y"].value = 999
     assert model.step == 4 and model.product == (250 * 999) % Q
-    assert f"<code class='cl-product'>{(250 * 999) % Q}</code>" in _find(box, "cl-outcome").value
+    assert f"<code class='cl-product'>{(250 * 999) % Q}</code>" in parts["result"].value
     opened_before = (model.e, model.f)
-    _find(box, "cl-new-triple").click()
-    assert model.product == (250 * 999) % Q and f"e = {model.e}, f = {model.f}" in _find(box, "cl-table").value
+    parts["new_triple"].click()
+    assert model.product == (250 * 999) % Q and f"e = {model.e}, f = {model.f}" in parts["table"].value
     assert (model.e, model.f) != opened_before
 
 
-def _find(widget, css_class):
-    found = [w for w in _walk(widget) if css_class in getattr(w, "_dom_classes", ())]
-    assert found, f"no widget with class {css_class}"
-    return found[0]
+def test_the_stepper_runs_the_one_mod_q_beaver_product(monkeypatch):
+    """Steps 2–4 are course_lib.sharing.beaver_product, not a copy of it."""
+    from course_lib import sharing
 
+    runs = []
 
-def _walk(widget):
-    yield widget
-    for child in getattr(widget, "children", ()):
-        yield from _walk(child)
+    def spy(x_shares, y_shares, triple):
+        runs.append(triple)
+        return real(x_shares, y_shares, triple)
+
+    real = sharing.beaver_product
+    monkeypatch.setattr(sharing, "beaver_product", spy)
+    with cl.reproducible(11):
+        model = BeaverStepperModel(31, 977)
+    assert len(runs) == 1 and model.product == (31 * 977) % Q
+    triple = (model.a_shares, model.b_shares, model.c_shares)
+    assert (model.e_shares, model.f_shares, model.e, model.f, model.z_shares) == astuple(
+        real(model.x_shares, model.y_shares, triple)
+    )
+    same = BeaverStepperModel.from_shares(model.x_shares, model.y_shares, *triple)
+    assert len(runs) == 2 and same.z_shares == model.z_shares
+    with pytest.raises(ValueError, match="two parties"):
+        BeaverStepperModel.from_shares((1, 2, 3), (1, 2, 3), (1, 2, 3), (1, 2, 3), (1, 2, 3))

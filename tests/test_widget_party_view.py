@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import course_lib as cl
-from course_lib.widgets.party_view import PARTY_NAMES, PartyViewModel, parse_values, party_view
+from course_lib.widgets.party_view import PARTY_NAMES, PartyViewModel, cost_html, parse_values, party_view, table_html
 
 
 def test_parse_values_reads_whole_numbers_and_never_evals():
@@ -65,18 +65,18 @@ def test_the_message_counter_counts_share_then_reveal(n_parties, n_values):
     model = PartyViewModel(list(range(n_values)), n_parties)
     for cost in (model.share_cost, model.reveal_cost):
         assert (cost.rounds, cost.messages, cost.bytes) == (1, n_parties, n_parties * n_values * 8)
-    assert f"<span class='cl-total-bytes'>{2 * n_parties * n_values * 8}</span>" in model.cost_html()
+    assert f"<span class='cl-total-bytes'>{2 * n_parties * n_values * 8}</span>" in cost_html(model)
 
 
 def test_the_table_shows_every_share_in_its_party_column():
     model = PartyViewModel("3, -1", 3)
-    table = model.table_html()
+    table = table_html(model)
     for party in range(3):
         shown = re.findall(rf"<code class='cl-party-share' data-party='{party}'>(-?\d+)</code>", table)
         assert [int(s) for s in shown] == model.shares[party].tolist()
     assert re.findall(r"<code class='cl-revealed'>(-?\d+)</code>", table) == ["3", "-1"]
     model.unsigned = True
-    table = model.table_html()
+    table = table_html(model)
     assert re.findall(r"<code class='cl-revealed'>(\d+)</code>", table) == ["3", str(2**64 - 1)]
     shown = re.findall(r"<code class='cl-party-share' data-party='0'>(\d+)</code>", table)
     assert [int(s) for s in shown] == [v % 2**64 for v in model.shares[0].tolist()]
@@ -84,31 +84,23 @@ def test_the_table_shows_every_share_in_its_party_column():
 
 def test_the_view_follows_its_controls():
     box = party_view("3, -1, 7", n_parties=2)
-    model = box.model_logic
+    model, parts = box.model_logic, box.parts
     assert "cl-party-view" in box._dom_classes
-    text, slider, table, message = (
-        _find(box, c) for c in ("cl-secret-text", "cl-parties-slider", "cl-party-table", "cl-message")
-    )
+    text, slider, table, message = (parts[name] for name in ("text", "parties", "table", "message"))
+    for name, css in [("text", "cl-secret-text"), ("parties", "cl-parties-slider"), ("table", "cl-party-table")]:
+        assert css in parts[name]._dom_classes
     slider.value = 4
     assert model.n_parties == 4 and table.value.count("class='cl-party-name'") == 4
     text.value = "10, 20"
     assert model.values == [10, 20] and "<code class='cl-revealed'>20</code>" in table.value
+    shown = table.value
     text.value = "10, oops"
-    assert model.values == [10, 20] and "not a whole number" in message.value
+    assert model.values == [10, 20] and "not a whole number" in message.value and message.layout.display is None
+    assert table.value == shown  # the last good values stay on show
     text.value = "1"
-    assert message.value == "" and model.revealed.tolist() == [1]
+    assert message.value == "" and model.revealed.tolist() == [1] and message.layout.display == "none"
     before = table.value
-    _find(box, "cl-reshare").click()
+    parts["reshare"].click()
     assert table.value != before and model.revealed.tolist() == [1]
-    _find(box, "cl-unsigned").value = True
-    assert "unsigned" in table.value
-
-
-def _find(widget, css_class):
-    return next(w for w in _walk(widget) if css_class in getattr(w, "_dom_classes", ()))
-
-
-def _walk(widget):
-    yield widget
-    for child in getattr(widget, "children", ()):
-        yield from _walk(child)
+    parts["unsigned"].value = True
+    assert model.unsigned and "unsigned" in table.value

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from course_lib.encoding import FixedPointEncoder
-from course_lib.widgets.precision_explorer import PrecisionExplorerModel, precision_explorer
+from course_lib.widgets.precision_explorer import PrecisionExplorerModel, precision_explorer, summary_html
 
 
 @pytest.mark.parametrize("bits", [0, 1, 8, 16, 24, 30])
@@ -45,7 +45,7 @@ def test_a_value_out_of_range_is_reported_not_raised():
     assert model.product_failure_probability is None
     offsets, errors = model.error_curve()
     assert len(offsets) == len(errors) == 0
-    assert "cl-error" in model.summary_html()
+    assert "cl-error" in summary_html(model)
     model.set_bits(0)  # 1e20 is still too big for 2^63 …
     assert model.problem is not None
     model.set_value(1e18)  # … but 1e18 fits with no fraction bits
@@ -89,20 +89,20 @@ def test_product_failure_probability_follows_the_headroom_rule():
 
 def test_the_view_updates_from_the_slider_and_the_value_box():
     box = precision_explorer(bits=16, value=0.1)
-    model = box.model_logic
+    model, parts = box.model_logic, box.parts
     assert "cl-precision-explorer" in box._dom_classes
-    slider = _find(box, "cl-bits-slider")
-    sample = _find(box, "cl-sample-value")
-    summary = _find(box, "cl-precision-summary")
+    slider, sample, summary, plot = parts["slider"], parts["sample"], parts["summary"], parts["plot"]
+    for name, css in [("slider", "cl-bits-slider"), ("sample", "cl-sample-value"), ("summary", "cl-precision-summary")]:
+        assert _find(box, css) is parts[name]  # one widget per class, for the browser
     assert (slider.min, slider.max, slider.value) == (0, 30, 16)
     assert "<code class='cl-resolution'>1.526e-05</code>" in summary.value
     assert "<code class='cl-encoded'>6554</code>" in summary.value
-    plot_before = box.children[-1].value
+    plot_before = plot.value
     slider.value = 8
     assert model.bits == 8
     assert "<code class='cl-resolution'>0.003906</code>" in summary.value
     assert "<code class='cl-encoded'>26</code>" in summary.value  # round(0.1 · 256)
-    assert box.children[-1].value != plot_before
+    assert plot.value != plot_before
     sample.value = -1234.5678
     assert model.value == -1234.5678
     assert f"<code class='cl-encoded'>{round(-1234.5678 * 256)}</code>" in summary.value

@@ -6,7 +6,7 @@ import pytest
 
 import course_lib as cl
 from course_lib.reservoir import diagnose
-from course_lib.widgets.xor_lab import XorLabModel, xor_lab
+from course_lib.widgets.xor_lab import XorLabModel, result_html, xor_lab
 
 
 @pytest.fixture(autouse=True)
@@ -21,7 +21,7 @@ def test_a_good_setting_learns_in_plaintext_and_encrypted():
     assert lab.verdict("plaintext") == lab.verdict("encrypted") == "learned XOR"
     assert "converges" in " ".join(lab.reasons())
     assert lab.history[0][0] == "size 256, lr 3e-03, 16 bits, 2 parties"
-    assert "learned XOR" in lab.result_html()
+    assert "learned XOR" in result_html(lab)
 
 
 def test_eight_bits_encode_the_learning_rate_to_zero():
@@ -38,7 +38,7 @@ def test_too_large_a_learning_rate_diverges_and_is_explained():
     lab.train()
     assert lab.verdict("plaintext") == lab.verdict("encrypted") == "diverged"
     assert any("stability limit" in r and "wrap around" in r for r in lab.reasons())
-    html = lab.result_html()
+    html = result_html(lab)
     assert "(not finite)" in html and "(meaningless: wrapped values)" in html  # squared losses overflow float32
 
 
@@ -65,8 +65,9 @@ def test_view_trains_on_click_and_keeps_a_history():
     assert "cl-xor-lab" in box._dom_classes
     lab = box.model_logic
     lab.steps = 40
-    _, first_row, second_row, result, plot, history = box.children
-    (size, lr), (bits, _parties, button) = first_row.children, second_row.children
+    parts = box.parts
+    size, lr, bits, button = parts["size"], parts["lr"], parts["bits"], parts["train"]
+    result, plot, history = parts["result"], parts["plot"], parts["history"]
     assert "press <b>train</b>" in result.value and history.value == ""
     size.value, lr.value = 64, 1e-2
     before = plot.value

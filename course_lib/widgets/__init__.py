@@ -1,5 +1,7 @@
-"""Interactive widgets, one or more per chapter. Each module keeps its logic in a plain, unit-tested class and builds
-the ipywidgets view in a function that returns the widget (the notebook displays it).
+"""Interactive widgets, one or more per chapter. Each module has three rooms: the logic, in a plain class (the model,
+unit-tested without a browser); functions that render the model (HTML with `render`'s helpers and CSS classes, PNG
+figures); and a builder that wires the parts with a `view.View` and returns the widget (the notebook displays it).
+State shows through widget values (HTML, Image), never through printing.
 
     share_explorer      (01)  a secret, its shares mod Q, and why one share says nothing
     party_view          (02)  what each party holds of a tensor shared in Z_2^64

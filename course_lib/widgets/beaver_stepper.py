@@ -4,21 +4,20 @@ Alice and Bob hold shares of x and y; Carol, the dealer, hands them shares of a 
 steps of the protocol — deal, mask, open, combine — are shown one at a time: what each of the three holds, computes,
 sends and receives.
 
-`BeaverStepperModel` holds the logic and has unit tests; `beaver_stepper()` builds the ipywidgets view around it and
-returns it (the notebook displays it). The model computes every step with `course_lib.sharing`'s own operations on
-shares mod Q (`encrypt`, `add`, `product`, `decrypt`), and its randomness comes from `course_lib.rng`; the only thing it
-does by hand is the protocol's one extra rule: party 0 adds the public term e·f.
+The model deals with `course_lib.rng` and `course_lib.sharing.encrypt`, and runs steps 2–4 with
+`course_lib.sharing.beaver_product`: the same mod-Q protocol that chapter 04's check compares against.
 """
 
 from __future__ import annotations
 
-import html
+from dataclasses import astuple
 
 import ipywidgets as widgets
 
 from course_lib import rng, sharing
 from course_lib.sharing import Q
-from course_lib.widgets.render import party_color, widget_root
+from course_lib.widgets.render import Markup, html, join, party_class, table
+from course_lib.widgets.view import View, slider
 
 __all__ = ["BeaverStepperModel", "beaver_stepper", "STEPS", "PARTIES", "DEALER"]
 
@@ -30,7 +29,7 @@ STEPS = (
     "Alice and Bob open e and f",
     "each party combines",
 )
-_MINUS_ONE = Q - 1  # multiplying shares by Q - 1 negates them mod Q
+WHAT = ("holds", "computes", "sends", "receives")  # the rows of the party view
 
 
 class BeaverStepperModel:
@@ -83,18 +82,9 @@ class BeaverStepperModel:
         self._run()
 
     def _run(self) -> None:
-        # Step 2: masking is local subtraction of shares (adding the shares of -a and -b).
-        self.e_shares = tuple(sharing.add(self.x_shares, sharing.product(self.a_shares, _MINUS_ONE)))
-        self.f_shares = tuple(sharing.add(self.y_shares, sharing.product(self.b_shares, _MINUS_ONE)))
-        # Step 3: opening = every party sends its share to the other, both add them up.
-        self.e = sharing.decrypt(*self.e_shares)
-        self.f = sharing.decrypt(*self.f_shares)
-        # Step 4: c + e·b + a·f is local work (public e, f times shares); party 0 adds the public e·f.
-        z = sharing.add(
-            sharing.add(self.c_shares, sharing.product(self.b_shares, self.e)), sharing.product(self.a_shares, self.f)
-        )
-        z[0] = (z[0] + self.e * self.f) % Q
-        self.z_shares = tuple(z)
+        """Steps 2–4, by `course_lib.sharing.beaver_product`: mask, open e and f, combine (party 0 adds e·f)."""
+        run = sharing.beaver_product(self.x_shares, self.y_shares, (self.a_shares, self.b_shares, self.c_shares))
+        self.e_shares, self.f_shares, self.e, self.f, self.z_shares = astuple(run)
 
     @property
     def product(self) -> int:
@@ -124,7 +114,7 @@ class BeaverStepperModel:
     def party_view(self, step: int | None = None) -> dict[str, dict[str, list[str]]]:
         """For each of alice, bob, carol: the lines to show under 'holds', 'computes', 'sends', 'receives'."""
         step = self.step if step is None else step
-        view = {name: {"holds": [], "computes": [], "sends": [], "receives": []} for name in (*PARTIES, DEALER)}
+        view = {name: {what: [] for what in WHAT} for name in (*PARTIES, DEALER)}
         other = {0: 1, 1: 0}
         for i, name in enumerate(PARTIES):
             own = view[name]
@@ -170,7 +160,7 @@ class BeaverStepperModel:
         lines = [f"step {step} · {STEPS[step - 1]}"]
         for name in (*PARTIES, DEALER):
             first = True
-            for what in ("holds", "computes", "sends", "receives"):
+            for what in WHAT:
                 if view[name][what]:
                     lines.append(f"  {name if first else '':<6} {what:<9} {'; '.join(view[name][what])}")
                     first = False
@@ -189,138 +179,96 @@ class BeaverStepperModel:
             "Local work again: c + e·b + a·f + e·f = (a + e)(b + f) = x·y. Only Alice adds e·f, once.",
         )[step - 1]
 
-    def table_html(self, step: int | None = None) -> str:
-        view = self.party_view(step)
-        names = (*PARTIES, DEALER)
-        head = "".join(
-            f"<th style='background:{party_color(i)};color:white;padding:3px 8px;text-align:left;width:{width}px'>"
-            f"{html.escape(name)}{' (dealer)' if name == DEALER else ''}</th>"
-            for i, (name, width) in enumerate(zip(names, _COLUMN_WIDTHS, strict=True))
-        )
-        rows = []
-        for what in ("holds", "computes", "sends", "receives"):
-            cells = []
-            for i, name in enumerate(names):
-                lines = view[name][what]
-                body = "<br>".join(f"<code>{_wrap(line)}</code>" for line in lines) if lines else "—"
-                cells.append(
-                    f"<td class='cl-{name}-{what}' style='border-left:3px solid {party_color(i)};"
-                    f"padding:2px 8px;vertical-align:top'>{body}</td>"
-                )
-            rows.append(f"<tr><th style='text-align:right;padding-right:8px'>{what}</th>{''.join(cells)}</tr>")
-        return (
-            "<table class='cl-beaver-table' style='border-collapse:collapse;table-layout:fixed;"
-            f"width:{80 + sum(_COLUMN_WIDTHS)}px;font-size:12px;line-height:1.45'>"
-            f"<tr><th style='width:80px'></th>{head}</tr>{''.join(rows)}</table>"
-        )
 
-    def indicator_html(self) -> str:
-        dots = " → ".join(
-            f"<span style='font-weight:{'bold' if k == self.step else 'normal'};"
-            f"color:{'black' if k == self.step else '#999'}'>{k}. {html.escape(name)}</span>"
-            for k, name in enumerate(STEPS, start=1)
-        )
-        return (
-            f"<div class='cl-step-indicator'><b>step <span class='cl-step'>{self.step}</span> of {self.n_steps}</b>"
-            f" — {html.escape(STEPS[self.step - 1])}</div><div style='font-size:12px'>{dots}</div>"
-        )
-
-    def result_html(self) -> str:
-        if not self.at_end:
-            return f"<div class='cl-note'>{html.escape(self.note())}</div>"
-        ok = self.product == self.expected
-        mark = "✓ equal" if ok else "✗ different"
-        return (
-            f"<div class='cl-note'>{html.escape(self.note())}</div>"
-            "<div class='cl-result'>opened at the end: z₀ + z₁ mod Q = "
-            f"<code class='cl-product'>{self.product}</code>; x·y mod Q = {self.x}·{self.y} mod Q = "
-            f"<code class='cl-expected'>{self.expected}</code> <b class='cl-check'>{mark}</b></div>"
-        )
-
-
-_COLUMN_WIDTHS = (240, 240, 180)  # alice, bob, carol: fixed, so the table does not jump from step to step
 _WRAP_AT = 30  # characters of monospace that fit in a party's column
-
-
-def _wrap(line: str) -> str:
-    """HTML for one line of a cell: a long formula is broken before its final '= value'."""
-    text = html.escape(line)
-    if len(line) > _WRAP_AT and " = " in line:
-        head, _, value = text.rpartition(" = ")
-        return f"{head}<br>&nbsp;&nbsp;= {value}"
-    return text
 
 
 def _sub(i: int) -> str:
     return "₀₁₂₃₄₅₆₇₈₉"[i]
 
 
+def _line(line: str) -> Markup:
+    """One line of a cell, in monospace: a long formula is broken before its final '= value'."""
+    if len(line) > _WRAP_AT and " = " in line:
+        head, _, value = line.rpartition(" = ")
+        return html("<code>{}<br>&nbsp;&nbsp;= {}</code>", head, value)
+    return html("<code>{}</code>", line)
+
+
+def table_html(model: BeaverStepperModel, step: int | None = None) -> Markup:
+    """What alice, bob and carol hold, compute, send and receive at this step: one column each, in their colours."""
+    view, names = model.party_view(step), (*PARTIES, DEALER)
+    header = [""] + [
+        (f"{name} (dealer)" if name == DEALER else name, party_class(i, "head")) for i, name in enumerate(names)
+    ]
+    cells = {(name, what): join(map(_line, view[name][what]), sep="<br>") or "—" for name in names for what in WHAT}
+    rows = [
+        [what] + [(cells[name, what], f"cl-{name}-{what} {party_class(i, 'bar')}") for i, name in enumerate(names)]
+        for what in WHAT
+    ]
+    return table(rows, header, css="cl-beaver-table", row_heads=True)
+
+
+def indicator_html(model: BeaverStepperModel) -> Markup:
+    steps = [
+        html("<span class='{}'>{}. {}</span>", "cl-now" if k == model.step else "cl-dim", k, name)
+        for k, name in enumerate(STEPS, 1)
+    ]
+    return html(
+        "<div class='cl-step-indicator'><b>step <span class='cl-step'>{}</span> of {}</b> — {}</div>"
+        "<div class='cl-small'>{}</div>",
+        model.step,
+        model.n_steps,
+        STEPS[model.step - 1],
+        join(steps, sep=" → "),
+    )
+
+
+def result_html(model: BeaverStepperModel) -> Markup:
+    note = html("<div class='cl-note'>{}</div>", model.note())
+    if not model.at_end:
+        return note
+    return note + html(
+        "<div class='cl-result'>opened at the end: z₀ + z₁ mod Q = <code class='cl-product'>{product}</code>; "
+        "x·y mod Q = {x}·{y} mod Q = <code class='cl-expected'>{expected}</code> <b class='cl-check'>{check}</b></div>",
+        product=model.product,
+        x=model.x,
+        y=model.y,
+        expected=model.expected,
+        check="✓ equal" if model.product == model.expected else "✗ different",
+    )
+
+
 def beaver_stepper(x: int = 6, y: int = 7, max_secret: int = 1000) -> widgets.VBox:
     """Build the Beaver stepper: sliders for x and y, previous / next buttons, and a party-view table per step."""
     model = BeaverStepperModel(x, y)
-    layout = widgets.Layout(width="300px")
-    x_slider = widgets.IntSlider(
-        value=x, min=0, max=max_secret, description="x", continuous_update=False, layout=layout
-    )
-    y_slider = widgets.IntSlider(
-        value=y, min=0, max=max_secret, description="y", continuous_update=False, layout=layout
-    )
-    x_slider.add_class("cl-x-slider")
-    y_slider.add_class("cl-y-slider")
-    previous = widgets.Button(description="◀ previous step", layout=widgets.Layout(width="140px"))
-    following = widgets.Button(description="next step ▶", layout=widgets.Layout(width="140px"))
+    view = View(model)
+    x_slider = view.add("x", slider(x, 0, max_secret, "x"), "cl-x-slider")
+    y_slider = view.add("y", slider(y, 0, max_secret, "y"), "cl-y-slider")
+    view.bind(x_slider, lambda value: model.set_inputs(value, model.y))
+    view.bind(y_slider, lambda value: model.set_inputs(model.x, value))
+    narrow = {"width": "140px"}
+    previous = view.add("previous", widgets.Button(description="◀ previous step", layout=narrow), "cl-previous")
+    following = view.add("next", widgets.Button(description="next step ▶", layout=narrow), "cl-next")
     fresh = widgets.Button(description="new triple", tooltip="same x and y, a fresh triple from Carol")
-    previous.add_class("cl-previous")
-    following.add_class("cl-next")
-    fresh.add_class("cl-new-triple")
-    indicator = widgets.HTML()
-    table = widgets.HTML()
-    result = widgets.HTML()
-    indicator.add_class("cl-indicator")
-    table.add_class("cl-table")
-    result.add_class("cl-outcome")
+    view.add("new_triple", fresh, "cl-new-triple")
+    view.bind(previous, model.previous)
+    view.bind(following, model.next)
+    view.bind(fresh, model.new_triple)
 
-    def redraw() -> None:
-        indicator.value = model.indicator_html()
-        table.value = model.table_html()
-        result.value = model.result_html()
-        previous.disabled = model.at_start
-        following.disabled = model.at_end
+    @view.draws
+    def buttons_state() -> None:
+        previous.disabled, following.disabled = model.at_start, model.at_end
 
-    def on_inputs(_change) -> None:
-        model.set_inputs(x_slider.value, y_slider.value)
-        redraw()
-
-    def on_previous(_button) -> None:
-        model.previous()
-        redraw()
-
-    def on_next(_button) -> None:
-        model.next()
-        redraw()
-
-    def on_fresh(_button) -> None:
-        model.new_triple()
-        redraw()
-
-    x_slider.observe(on_inputs, names="value")
-    y_slider.observe(on_inputs, names="value")
-    previous.on_click(on_previous)
-    following.on_click(on_next)
-    fresh.on_click(on_fresh)
-    redraw()
-    return widget_root(
-        [
-            widgets.HTML(
-                f"<b>Beaver stepper</b> — Alice and Bob multiply x·y with Carol's triple (all numbers mod Q = {Q})"
-            ),
-            widgets.HBox([x_slider, y_slider]),
-            widgets.HBox([previous, following, fresh]),
-            indicator,
-            table,
-            result,
-        ],
+    return view.root(
         "cl-beaver-stepper",
-        model,
+        f"<b>Beaver stepper</b> — Alice and Bob multiply x·y with Carol's triple (all numbers mod Q = {Q})",
+        [
+            [x_slider, y_slider],
+            [previous, following, fresh],
+            view.html("indicator", indicator_html, "cl-indicator"),
+            view.html("table", table_html, "cl-table"),
+            view.html("result", result_html, "cl-outcome"),
+        ],
         layout=widgets.Layout(width="820px"),
     )

@@ -4,14 +4,12 @@ Every party's int64 shares sit side by side in its own colour, next to the secre
 to (mod 2^64). Below: what all parties but the last see together (noise), and the messages that sharing and then
 revealing the tensor cost, as counted by course_lib's runtime.
 
-`PartyViewModel` holds the logic and has unit tests; `party_view()` builds the ipywidgets view around it and returns
-it (the notebook displays it). The values are integers shared with `precision_bits=0`, so the shares add up to the
-integers themselves; chapter 03 adds fixed point (a scale of 2^16) for real numbers.
+The values are integers shared with `precision_bits=0`, so the shares add up to the integers themselves; chapter 03
+adds fixed point (a scale of 2^16) for real numbers.
 """
 
 from __future__ import annotations
 
-import html
 import re
 
 import ipywidgets as widgets
@@ -20,18 +18,14 @@ import torch
 import course_lib as cl
 from course_lib import ring
 from course_lib.cost import Cost
-from course_lib.widgets.render import party_color, widget_root
+from course_lib.widgets.render import Markup, html, party_class, table
+from course_lib.widgets.view import View, slider
 
-__all__ = ["PartyViewModel", "party_view", "PARTY_NAMES", "MAX_VALUES"]
+__all__ = ["PartyViewModel", "party_view", "parse_values", "PARTY_NAMES", "MAX_VALUES"]
 
 PARTY_NAMES = ("alice", "bob", "carol", "dave")
 MAX_VALUES = 8
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
-# inherited by every cell: numbers right-aligned in monospace, one line each, a little space between the columns
-TABLE_STYLE = (
-    "font-family:monospace;font-size:12px;white-space:nowrap;text-align:right;"
-    "border-collapse:separate;border-spacing:14px 2px;margin-left:-14px"
-)
 
 
 def parse_values(text: str) -> list[int]:
@@ -55,7 +49,7 @@ def parse_values(text: str) -> list[int]:
 
 
 class PartyViewModel:
-    """A small integer tensor shared among 2 to 4 parties, what it cost to share and reveal it, and its HTML."""
+    """A small integer tensor shared among 2 to 4 parties, and what it cost to share and reveal it."""
 
     def __init__(self, values=(3, -1, 7, 250), n_parties: int = 3, unsigned: bool = False):
         self.unsigned = unsigned
@@ -109,61 +103,63 @@ class PartyViewModel:
         """What all parties but the last get by pooling their shares: uniform noise, whatever the secret."""
         return ring.reconstruct(self.shares[:-1])
 
-    def _number(self, value: int) -> str:
+    def number(self, value: int) -> str:
+        """How a ring element is shown: signed int64, or unsigned in [0, 2^64)."""
         return str(value % 2**64 if self.unsigned else value)
 
-    def table_html(self) -> str:
-        """One column per party (in its colour), plus the secret and the sum of all shares."""
-        head = "".join(
-            f"<th style='color:{party_color(i)}' class='cl-party-name'>{html.escape(name)}</th>"
-            for i, name in enumerate(self.parties)
-        )
-        rows = []
-        columns = self.shares.t().tolist()  # one row per value, one entry per party
-        for index, (value, party_shares, total) in enumerate(
-            zip(self.values, columns, self.revealed.tolist(), strict=True)
-        ):
-            held = "".join(
-                f"<td style='color:{party_color(i)}'><code class='cl-party-share' data-party='{i}'>"
-                f"{self._number(s)}</code></td>"
-                for i, s in enumerate(party_shares)
-            )
-            rows.append(
-                f"<tr><td>x[{index}] = <code class='cl-secret-value'>{value}</code></td>{held}"
-                f"<td>→ <code class='cl-revealed'>{self._number(total)}</code></td></tr>"
-            )
-        view = "unsigned, in [0, 2^64)" if self.unsigned else "int64, in [-2^63, 2^63)"
-        return (
-            f"<table style='{TABLE_STYLE}'><tr><th>secret</th>{head}<th>sum mod 2^64</th></tr>"
-            f"{''.join(rows)}</table>"
-            f"<div style='font-size:12px;color:#555'>shares shown as {view}</div>"
-        )
 
-    def noise_html(self) -> str:
-        pooled = ", ".join(self._number(v) for v in self.without_last.tolist())
-        others = " + ".join(self.parties[:-1])
-        return (
-            f"<div>{html.escape(others)} pool their shares, without {html.escape(self.parties[-1])}'s: "
-            f"<code class='cl-without-last'>[{pooled}]</code> — noise</div>"
+def table_html(model: PartyViewModel) -> Markup:
+    """One column per party (in its colour), plus the secret and the sum of all shares."""
+    names = [(html("<span class='cl-party-name'>{}</span>", n), party_class(i)) for i, n in enumerate(model.parties)]
+    rows = [
+        [
+            html("x[{}] = <code class='cl-secret-value'>{}</code>", index, value),
+            *(
+                (html("<code class='cl-party-share' data-party='{}'>{}</code>", i, model.number(s)), party_class(i))
+                for i, s in enumerate(held)
+            ),
+            html("→ <code class='cl-revealed'>{}</code>", model.number(total)),
+        ]  # one row per value, one column per party
+        for index, (value, held, total) in enumerate(
+            zip(model.values, model.shares.t().tolist(), model.revealed.tolist(), strict=True)
         )
+    ]
+    shown = "unsigned, in [0, 2^64)" if model.unsigned else "int64, in [-2^63, 2^63)"
+    return table(rows, ["secret", *names, "sum mod 2^64"], css="cl-numbers") + html(
+        "<div class='cl-gray'>shares shown as {}</div>", shown
+    )
 
-    def cost_html(self) -> str:
-        total = self.share_cost.bytes + self.reveal_cost.bytes
-        return (
-            "<div class='cl-cost'>"
-            f"<b>share</b>: <span class='cl-share-cost'>{self.share_cost!r}</span> "
-            "(the data owner sends each party its share)<br>"
-            f"<b>reveal</b>: <span class='cl-reveal-cost'>{self.reveal_cost!r}</span> "
-            "(each party sends its share to whoever learns the result)<br>"
-            f"together: {self.share_cost.rounds + self.reveal_cost.rounds} rounds, "
-            f"<span class='cl-total-bytes'>{total}</span> bytes = "
-            f"2 × {self.n_parties} parties × {len(self.values)} values × 8 bytes</div>"
-        )
+
+def noise_html(model: PartyViewModel) -> Markup:
+    return html(
+        "<div>{others} pool their shares, without {last}'s: "
+        "<code class='cl-without-last'>[{pooled}]</code> — noise</div>",
+        others=" + ".join(model.parties[:-1]),
+        last=model.parties[-1],
+        pooled=", ".join(model.number(v) for v in model.without_last.tolist()),
+    )
+
+
+def cost_html(model: PartyViewModel) -> Markup:
+    share, reveal = model.share_cost, model.reveal_cost
+    return html(
+        "<div class='cl-cost'><b>share</b>: <span class='cl-share-cost'>{share!r}</span> (the data owner sends each "
+        "party its share)<br><b>reveal</b>: <span class='cl-reveal-cost'>{reveal!r}</span> (each party sends its share "
+        "to whoever learns the result)<br>together: {rounds} rounds, <span class='cl-total-bytes'>{bytes}</span> bytes "
+        "= 2 × {n} parties × {values} values × 8 bytes</div>",
+        share=share,
+        reveal=reveal,
+        rounds=share.rounds + reveal.rounds,
+        bytes=share.bytes + reveal.bytes,
+        n=model.n_parties,
+        values=len(model.values),
+    )
 
 
 def party_view(values: str = "3, -1, 7, 250", n_parties: int = 3) -> widgets.VBox:
     """Build the party view: a text box for the secret, a party count, each party's shares and the message cost."""
     model = PartyViewModel(values, n_parties)
+    view = View(model)
     text = widgets.Text(
         value=", ".join(str(v) for v in model.values),
         description="secret",
@@ -172,70 +168,20 @@ def party_view(values: str = "3, -1, 7, 250", n_parties: int = 3) -> widgets.VBo
         continuous_update=False,
         layout=widgets.Layout(width="360px"),
     )
-    text.add_class("cl-secret-text")
-    parties = widgets.IntSlider(
-        value=n_parties,
-        min=2,
-        max=len(PARTY_NAMES),
-        description="parties",
-        continuous_update=False,
-        layout=widgets.Layout(width="240px"),
-    )
-    parties.add_class("cl-parties-slider")
+    view.bind(view.add("text", text, "cl-secret-text"), model.set_text)
+    parties = view.add("parties", slider(n_parties, 2, len(PARTY_NAMES), "parties", "240px"), "cl-parties-slider")
+    view.bind(parties, model.set_n_parties)
     reshare = widgets.Button(description="new shares", tooltip="share the same values again")
-    reshare.add_class("cl-reshare")
+    view.bind(view.add("reshare", reshare, "cl-reshare"), model.reshare)
     unsigned = widgets.Checkbox(value=False, description="show unsigned [0, 2^64)", indent=False)
-    unsigned.add_class("cl-unsigned")
-    message = widgets.HTML("")
-    message.add_class("cl-message")
-    table = widgets.HTML(model.table_html(), layout=widgets.Layout(width="900px"))
-    table.add_class("cl-party-table")
-    noise = widgets.HTML(model.noise_html())
-    noise.add_class("cl-noise")
-    cost = widgets.HTML(model.cost_html())
-    cost.add_class("cl-cost-box")
-
-    def redraw() -> None:
-        table.value = model.table_html()
-        noise.value = model.noise_html()
-        cost.value = model.cost_html()
-
-    def on_text(change) -> None:
-        try:
-            model.set_text(change["new"])
-        except ValueError as error:
-            message.value = (
-                f"<span style='color:#b00'>⚠ {html.escape(str(error))}; still showing the last good values</span>"
-            )
-            return
-        message.value = ""
-        redraw()
-
-    def on_parties(change) -> None:
-        model.set_n_parties(change["new"])
-        redraw()
-
-    def on_reshare(_button) -> None:
-        model.reshare()
-        redraw()
-
-    def on_unsigned(change) -> None:
-        model.unsigned = change["new"]
-        redraw()
-
-    text.observe(on_text, names="value")
-    parties.observe(on_parties, names="value")
-    reshare.on_click(on_reshare)
-    unsigned.observe(on_unsigned, names="value")
-    return widget_root(
-        [
-            widgets.HTML("<b>Party view</b> — whole numbers shared in the ring Z_2^64, and what each party holds"),
-            widgets.HBox([text, parties, reshare, unsigned]),
-            message,
-            table,
-            noise,
-            cost,
-        ],
+    view.bind(view.add("unsigned", unsigned, "cl-unsigned"), "unsigned")
+    return view.root(
         "cl-party-view",
-        model,
+        "<b>Party view</b> — whole numbers shared in the ring Z_2^64, and what each party holds",
+        [
+            [text, parties, reshare, unsigned],
+            view.html("table", table_html, "cl-party-table", width="900px"),
+            view.html("noise", noise_html, "cl-noise"),
+            view.html("cost", cost_html, "cl-cost-box"),
+        ],
     )

@@ -4,9 +4,6 @@ For f fraction bits a real v is stored as the integer round(v · 2^f) in the rin
 chosen f: the resolution 2^-f, the range |v| < 2^(63-f), the ceiling 2^(63-2f) on the size of a product (a product
 sits at scale 2^2f until it is truncated), how a sample value the learner types is stored and how far off it comes
 back, and a plot of the encoding error for values near it (a sawtooth between ±resolution/2).
-
-`PrecisionExplorerModel` holds the logic and has unit tests; `precision_explorer()` builds the ipywidgets view around
-it and returns it (the notebook displays it).
 """
 
 from __future__ import annotations
@@ -18,16 +15,12 @@ import torch
 
 from course_lib.encoding import FixedPointEncoder
 from course_lib.ring import RING_BITS
-from course_lib.widgets.render import figure_png, new_figure, party_color, widget_root
+from course_lib.widgets.render import Markup, figure_png, html, new_figure, party_color, table
+from course_lib.widgets.view import View, slider
 
 __all__ = ["PrecisionExplorerModel", "precision_explorer"]
 
 MIN_BITS, MAX_BITS = 0, 30  # what FixedPointEncoder accepts
-
-
-def _power(exponent: int) -> str:
-    """2^e written out, with its value: '2^-16 = 1.526e-05'."""
-    return f"2^{exponent} = {2.0**exponent:.4g}"
 
 
 class PrecisionExplorerModel:
@@ -122,45 +115,50 @@ class PrecisionExplorerModel:
         errors = (encoder.decode(encoder.encode(values)) - values) / self.resolution
         return offsets, errors
 
-    # ----- text ----------------------------------------------------------------------------------------------------
-    def summary_html(self) -> str:
-        f = self.bits
-        rows = [
-            ("resolution", f"2^-{f}", f"{self.resolution:.4g}", "cl-resolution"),
-            ("range", f"|v| &lt; 2^{63 - f}", f"{self.max_value:.4g}", "cl-max-value"),
-            ("product ceiling", f"|x·y| &lt; 2^{63 - 2 * f}", f"{self.max_product:.4g}", "cl-max-product"),
-        ]
-        table = "".join(
-            f"<tr><td>{name}</td><td>{formula}</td><td>= <code class='{css}'>{number}</code></td></tr>"
-            for name, formula, number, css in rows
+
+def summary_html(model: PrecisionExplorerModel) -> Markup:
+    """What f buys (resolution, range, product ceiling), then the sample value."""
+    f = model.bits
+    rows = [
+        ("resolution", f"2^-{f}", model.resolution, "cl-resolution"),
+        ("range", f"|v| < 2^{63 - f}", model.max_value, "cl-max-value"),
+        ("product ceiling", f"|x·y| < 2^{63 - 2 * f}", model.max_product, "cl-max-product"),
+    ]
+    cells = [
+        [name, formula, html("= <code class='{}'>{:.4g}</code>", css, number)] for name, formula, number, css in rows
+    ]
+    return table(cells, css="cl-precision-table") + sample_html(model)
+
+
+def sample_html(model: PrecisionExplorerModel) -> Markup:
+    v = model.value
+    if model.problem:
+        return html(
+            "<div class='cl-sample'>v = <code>{v:.10g}</code> cannot be encoded with f = {f}: "
+            "<code class='cl-error'>{problem}</code></div>",
+            v=v,
+            f=model.bits,
+            problem=model.problem,
         )
-        return f"<table class='cl-precision-table'>{table}</table>{self.sample_html()}"
-
-    def sample_html(self) -> str:
-        v = self.value
-        if self.problem:
-            return (
-                f"<div class='cl-sample'>v = <code>{v:.10g}</code> cannot be encoded with f = {self.bits}: "
-                f"<code class='cl-error'>{_escape(self.problem)}</code></div>"
-            )
-        error = self.error
-        share = abs(error) / self.resolution
-        probability = self.product_failure_probability
-        danger = " style='color:#d62728'" if probability > 1e-3 else ""
-        return (
-            f"<div class='cl-sample'>v = <code>{v:.10g}</code> is stored as <code class='cl-encoded'>{self.encoded}"
-            f"</code> and comes back as <code class='cl-decoded'>{self.decoded:.12g}</code>: error "
-            f"<code class='cl-encoding-error'>{error:.3e}</code> ({share:.2f} of a step; never more than 0.5)</div>"
-            f"<div class='cl-product'{danger}>the product v·v = {v * v:.4g} comes back as garbage with probability "
-            f"≈ <code class='cl-product-failure'>{probability:.2g}</code></div>"
-        )
+    probability = model.product_failure_probability
+    return html(
+        "<div class='cl-sample'>v = <code>{v:.10g}</code> is stored as <code class='cl-encoded'>{encoded}</code> "
+        "and comes back as <code class='cl-decoded'>{decoded:.12g}</code>: error "
+        "<code class='cl-encoding-error'>{error:.3e}</code> ({steps:.2f} of a step; never more than 0.5)</div>"
+        "<div class='cl-product{danger}'>the product v·v = {square:.4g} comes back as garbage with probability ≈ "
+        "<code class='cl-product-failure'>{probability:.2g}</code></div>",
+        v=v,
+        encoded=model.encoded,
+        decoded=model.decoded,
+        error=model.error,
+        steps=abs(model.error) / model.resolution,
+        danger=Markup(" cl-bad" if probability > 1e-3 else ""),
+        square=v * v,
+        probability=probability,
+    )
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _error_png(model: PrecisionExplorerModel) -> bytes:
+def error_png(model: PrecisionExplorerModel) -> bytes:
     figure = new_figure(5.6, 2.2)
     axes = figure.subplots()
     offsets, errors = model.error_curve()
@@ -185,48 +183,18 @@ def _error_png(model: PrecisionExplorerModel) -> bytes:
 def precision_explorer(bits: int = 16, value: float = 0.1) -> widgets.VBox:
     """Build the precision explorer: a bits slider, a sample value, what f buys, and the encoding error near v."""
     model = PrecisionExplorerModel(bits, value)
-    slider = widgets.IntSlider(
-        value=bits,
-        min=MIN_BITS,
-        max=MAX_BITS,
-        description="fraction bits f",
-        continuous_update=False,
-        style={"description_width": "initial"},
-        layout=widgets.Layout(width="360px"),
-    )
-    slider.add_class("cl-bits-slider")
-    sample = widgets.FloatText(
-        value=value,
-        description="sample value v",
-        style={"description_width": "initial"},
-        layout=widgets.Layout(width="240px"),
-    )
-    sample.add_class("cl-sample-value")
-    summary = widgets.HTML(model.summary_html())
-    summary.add_class("cl-precision-summary")
-    plot = widgets.Image(value=_error_png(model), format="png", layout=widgets.Layout(width="560px"))
-
-    def redraw() -> None:
-        summary.value = model.summary_html()
-        plot.value = _error_png(model)
-
-    def on_bits(change) -> None:
-        model.set_bits(change["new"])
-        redraw()
-
-    def on_value(change) -> None:
-        model.set_value(change["new"])
-        redraw()
-
-    slider.observe(on_bits, names="value")
-    sample.observe(on_value, names="value")
-    return widget_root(
-        [
-            widgets.HTML("<b>Precision explorer</b> — a real v is stored as the integer round(v · 2^f) in 64 bits"),
-            widgets.HBox([slider, sample]),
-            summary,
-            plot,
-        ],
+    view = View(model)
+    wide = {"description_width": "initial"}
+    bits_slider = slider(bits, MIN_BITS, MAX_BITS, "fraction bits f", "360px", style=wide)
+    view.bind(view.add("slider", bits_slider, "cl-bits-slider"), model.set_bits)
+    sample = widgets.FloatText(value=value, description="sample value v", style=wide, layout={"width": "240px"})
+    view.bind(view.add("sample", sample, "cl-sample-value"), model.set_value)
+    return view.root(
         "cl-precision-explorer",
-        model,
+        "<b>Precision explorer</b> — a real v is stored as the integer round(v · 2^f) in 64 bits",
+        [
+            [bits_slider, sample],
+            view.html("summary", summary_html, "cl-precision-summary"),
+            view.image("plot", error_png, width="560px"),
+        ],
     )

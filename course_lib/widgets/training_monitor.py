@@ -9,12 +9,12 @@ while the cell runs, so JupyterLab redraws live; nothing is printed, so the note
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 
 import ipywidgets as widgets
 
-from course_lib.widgets.render import figure_png, new_figure, party_color, widget_root
+from course_lib.widgets.render import Markup, figure_png, html, loss_figure, party_class, table
+from course_lib.widgets.view import View
 
 __all__ = ["TrainingMonitorModel", "TrainingMonitor", "training_monitor"]
 
@@ -57,36 +57,33 @@ class TrainingMonitorModel:
         step, loss = self.losses[-1]
         return f"step {self.step + 1}/{self.steps} · last revealed loss {loss:.3e} (step {step})"
 
-    def party_html(self) -> str:
-        if not self.party_share:
-            return "<i>the party view appears once training runs on shared tensors</i>"
-        name = html.escape(self.party_name)
-        rows = "".join(
-            f"<tr><td>w[{i}]</td><td><code>{share}</code></td><td><code>{alone:.3e}</code></td></tr>"
-            for i, (share, alone) in enumerate(zip(self.party_share, self.share_read_alone, strict=True))
+
+def party_html(model: TrainingMonitorModel) -> Markup:
+    if not model.party_share:
+        return html("<i>the party view appears once training runs on shared tensors</i>")
+    name, step = model.party_name, model.step
+    rows = [
+        [f"w[{i}]", html("<code>{}</code>", share), html("<code>{:.3e}</code>", alone)]
+        for i, (share, alone) in enumerate(zip(model.party_share, model.share_read_alone, strict=True))
+    ]
+    return (
+        html(
+            "<div class='{}'><b>What {} holds of the model at step {}</b></div>",
+            party_class(model.watch_party),
+            name,
+            step,
         )
-        return (
-            f"<div style='color:{party_color(self.watch_party)}'><b>What {name} holds of the model at step "
-            f"{self.step}</b></div><table><tr><th></th><th>{name}'s int64 share</th><th>read as fixed point</th></tr>"
-            f"{rows}</table><div>Noise: the weights are small numbers near 0; these are not.</div>"
-        )
+        + table(rows, ["", f"{name}'s int64 share", "read as fixed point"])
+        + html("<div>Noise: the weights are small numbers near 0; these are not.</div>")
+    )
 
 
-def _loss_png(model: TrainingMonitorModel) -> bytes:
-    figure = new_figure(5.6, 2.6)
-    axes = figure.subplots()
-    if model.reference:
-        axes.plot(range(len(model.reference)), model.reference, color="#7f7f7f", lw=1.5, ls="--", label="plaintext")
-    if model.losses:
-        steps, losses = zip(*model.losses, strict=True)
-        axes.plot(steps, losses, color=party_color(0), lw=2, label="encrypted")
-    axes.set_xlim(0, model.steps)
+def loss_png(model: TrainingMonitorModel) -> bytes:
+    runs = {"plaintext": list(enumerate(model.reference or [])), "encrypted": model.losses}
+    figure, axes = loss_figure(model.steps, "Learning XOR while encrypted", runs)
     axes.set_ylim(0, 2.1)
-    axes.set_xlabel("step")
-    axes.set_ylabel("loss (sum of |error|)")
     if model.reference or model.losses:
         axes.legend(loc="upper right", fontsize=8)
-    axes.set_title("Learning XOR while encrypted", fontsize=10)
     return figure_png(figure)
 
 
@@ -100,27 +97,29 @@ class TrainingMonitor:
 
     def update(self, step: int, loss: float | None, shared_model) -> None:
         self.model.record(step, loss, shared_model)
-        last = step == self.model.steps - 1
-        if step % self.redraw_every == 0 or last:  # a PNG per step would cost more than the training
-            progress, status, party, plot = self.widget.children[1:5]
-            progress.value = step + 1
-            status.value = self.model.status()
-            party.value = self.model.party_html()
-            plot.value = _loss_png(self.model)
+        if step % self.redraw_every == 0 or step == self.model.steps - 1:  # a PNG per step would cost more than a step
+            self.widget.view.refresh()
 
 
 def training_monitor(steps: int = 250, reference: list[float] | None = None, redraw_every: int = 10) -> TrainingMonitor:
     """Build the monitor for a run of `steps` steps; pass `.update` as the training callback, display `.widget`."""
     model = TrainingMonitorModel(steps=steps, reference=list(reference) if reference is not None else None)
-    box = widget_root(
-        [
-            widgets.HTML("<b>Training monitor</b> — loss revealed by the parties, model kept secret-shared"),
-            widgets.IntProgress(value=0, min=0, max=steps, description="steps", layout=widgets.Layout(width="560px")),
-            widgets.HTML(model.status()),
-            widgets.HTML(model.party_html()),
-            widgets.Image(value=_loss_png(model), format="png", layout=widgets.Layout(width="560px")),
-        ],
+    view = View(model)
+    progress = widgets.IntProgress(value=0, min=0, max=steps, description="steps", layout={"width": "560px"})
+    view.add("progress", progress)
+
+    @view.draws
+    def progress_bar() -> None:
+        progress.value = model.step + 1
+
+    box = view.root(
         "cl-training-monitor",
-        model,
+        "<b>Training monitor</b> — loss revealed by the parties, model kept secret-shared",
+        [
+            progress,
+            view.html("status", lambda model: html("{}", model.status())),
+            view.html("party", party_html),
+            view.image("plot", loss_png, width="560px"),
+        ],
     )
     return TrainingMonitor(box, model, redraw_every)

@@ -2,20 +2,19 @@
 parties, press "train", and see whether XOR is learned in plaintext and encrypted, and why not when it isn't.
 
 `XorLabModel` holds the settings, runs `course_lib.reservoir.run_experiment` and explains the outcome from public
-facts alone (the reservoir, the learning rate and its encoding); it has unit tests. `xor_lab()` builds the view and
-returns it. Results are shown through widget values (HTML, Image), never printed.
+facts alone (the reservoir, the learning rate and its encoding).
 """
 
 from __future__ import annotations
 
-import html
 import math
 
 import ipywidgets as widgets
 
 from course_lib.encoding import FixedPointEncoder
 from course_lib.reservoir import Diagnosis, Experiment, diagnose, run_experiment
-from course_lib.widgets.render import figure_png, new_figure, party_color, widget_root
+from course_lib.widgets.render import Markup, figure_png, html, join, loss_figure, table
+from course_lib.widgets.view import View
 
 __all__ = ["SIZES", "LEARNING_RATES", "PRECISION_BITS", "PARTIES", "Diagnosis", "XorLabModel", "xor_lab"]
 
@@ -145,73 +144,59 @@ class XorLabModel:
             )
         return reasons
 
-    def result_html(self) -> str:
-        if self.experiment is None:
-            return "<i>Pick the settings and press <b>train</b> (a run takes about a second).</i>"
-        rows = ""
-        for which in ("plaintext", "encrypted"):
-            verdict = self.verdict(which)
-            color = {"learned XOR": "#2ca02c", "diverged": "#d62728"}.get(verdict, "#ff7f0e")
-            run = getattr(self.experiment, which)
-            if not _finite(run.losses[-1]):
-                predictions = "(not finite)"
-            elif verdict == "diverged":
-                predictions = "(meaningless: wrapped values)" if which == "encrypted" else "(meaningless: exploded)"
-            else:
-                predictions = (run.predictions > 0.5).int().flatten().tolist()
-            rows += (
-                f"<tr><td><b>{which}</b></td><td style='color:{color}'><b class='cl-verdict'>{verdict}</b></td>"
-                f"<td>final loss <code>{_loss_text(run.losses[-1])}</code></td>"
-                f"<td>predictions <code>{html.escape(str(predictions))}</code></td></tr>"
-            )
-        reasons = "".join(f"<li>{html.escape(r)}</li>" for r in self.reasons())
-        return (
-            f"<div><b>{html.escape(self.settings_text())}</b>, {self.steps} steps (targets [0, 1, 1, 0])</div>"
-            f"<table>{rows}</table><div><b>Why:</b></div><ul style='margin:0'>{reasons}</ul>"
-        )
 
-    def history_html(self) -> str:
-        if not self.history:
-            return ""
-        head = "<tr><th>setting</th><th>plaintext</th><th>loss</th><th>encrypted</th><th>loss</th></tr>"
-        rows = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in self.history)
-        return f"<details open><summary>last runs (newest first)</summary><table>{head}{rows}</table></details>"
+_VERDICT_CLASS = {"learned XOR": "cl-good", "diverged": "cl-bad", "did not learn XOR": "cl-meh"}
 
-    def plot_png(self) -> bytes:
-        figure = new_figure(5.6, 2.6)
-        axes = figure.subplots()
-        axes.set_yscale("log")
-        axes.set_xlim(0, self.steps)
-        axes.set_xlabel("step")
-        axes.set_ylabel("loss (sum of |error|)")
-        if self.experiment is not None:
-            for which, style in (
-                ("plaintext", dict(color="#7f7f7f", ls="--")),
-                ("encrypted", dict(color=party_color(0))),
-            ):
-                points = [(s, v) for s, v in enumerate(getattr(self.experiment, which).losses) if _finite(v) and v > 0]
-                if points:
-                    steps, losses = zip(*points, strict=True)
-                    axes.plot(steps, losses, lw=2 if which == "encrypted" else 1.5, label=which, **style)
-            axes.axhline(2.0, color="black", lw=0.8, ls=":", label="loss at the start")
-            axes.legend(loc="best", fontsize=8)
-            axes.set_title(self.settings_text(), fontsize=10)
+
+def result_html(model: XorLabModel) -> Markup:
+    if model.experiment is None:
+        return html("<i>Pick the settings and press <b>train</b> (a run takes about a second).</i>")
+    rows = []
+    for which in ("plaintext", "encrypted"):
+        verdict, run = model.verdict(which), getattr(model.experiment, which)
+        if not _finite(run.losses[-1]):
+            predictions = "(not finite)"
+        elif verdict == "diverged":
+            predictions = "(meaningless: wrapped values)" if which == "encrypted" else "(meaningless: exploded)"
         else:
-            axes.set_ylim(1e-3, 10)
-            axes.set_title("press train", fontsize=10)
-        return figure_png(figure)
-
-
-def _dropdown(description: str, options, value, css: str) -> widgets.Dropdown:
-    dropdown = widgets.Dropdown(
-        options=options,
-        value=value,
-        description=description,
-        style={"description_width": "110px"},
-        layout=widgets.Layout(width="240px"),
+            predictions = (run.predictions > 0.5).int().flatten().tolist()
+        rows.append(
+            [
+                html("<b>{}</b>", which),
+                (html("<b class='cl-verdict'>{}</b>", verdict), _VERDICT_CLASS[verdict]),
+                html("final loss <code>{}</code>", _loss_text(run.losses[-1])),
+                html("predictions <code>{}</code>", predictions),
+            ]
+        )
+    return html(
+        "<div><b>{}</b>, {} steps (targets [0, 1, 1, 0])</div>{}<div><b>Why:</b></div><ul>{}</ul>",
+        model.settings_text(),
+        model.steps,
+        table(rows),
+        join(html("<li>{}</li>", reason) for reason in model.reasons()),
     )
-    dropdown.add_class(css)
-    return dropdown
+
+
+def history_html(model: XorLabModel) -> Markup:
+    if not model.history:
+        return Markup()
+    header = ["setting", "plaintext", "loss", "encrypted", "loss"]
+    return html("<details open><summary>last runs (newest first)</summary>{}</details>", table(model.history, header))
+
+
+def plot_png(model: XorLabModel) -> bytes:
+    if model.experiment is None:
+        figure, axes = loss_figure(model.steps, "press train", {}, log=True)
+        axes.set_ylim(1e-3, 10)
+        return figure_png(figure)
+    runs = {
+        which: [(s, v) for s, v in enumerate(getattr(model.experiment, which).losses) if _finite(v) and v > 0]
+        for which in ("plaintext", "encrypted")
+    }
+    figure, axes = loss_figure(model.steps, model.settings_text(), runs, log=True)
+    axes.axhline(2.0, color="black", lw=0.8, ls=":", label="loss at the start")
+    axes.legend(loc="best", fontsize=8)
+    return figure_png(figure)
 
 
 def xor_lab(
@@ -219,45 +204,33 @@ def xor_lab(
 ) -> widgets.VBox:
     """Build the XOR lab: four settings, a train button, the verdicts with their reasons, the loss curves."""
     model = XorLabModel(reservoir_size, learning_rate, precision_bits, n_parties)
-    size = _dropdown("reservoir size", [(str(s), s) for s in SIZES], reservoir_size, "cl-xor-lab-size")
-    lr = _dropdown("learning rate", [(f"{r:.0e}", r) for r in LEARNING_RATES], learning_rate, "cl-xor-lab-lr")
-    bits = _dropdown("precision bits", [(f"{b} bits", b) for b in PRECISION_BITS], precision_bits, "cl-xor-lab-bits")
-    parties = _dropdown("parties", [(f"{n} + dealer", n) for n in PARTIES], n_parties, "cl-xor-lab-parties")
+    view = View(model)
+
+    def dropdown(name: str, description: str, options: list, value) -> widgets.Dropdown:
+        style, layout = {"description_width": "110px"}, {"width": "240px"}
+        control = widgets.Dropdown(options=options, value=value, description=description, style=style, layout=layout)
+        return view.add(name, control, f"cl-xor-lab-{name}")
+
+    size = dropdown("size", "reservoir size", [(str(s), s) for s in SIZES], reservoir_size)
+    lr = dropdown("lr", "learning rate", [(f"{r:.0e}", r) for r in LEARNING_RATES], learning_rate)
+    bits = dropdown("bits", "precision bits", [(f"{b} bits", b) for b in PRECISION_BITS], precision_bits)
+    parties = dropdown("parties", "parties", [(f"{n} + dealer", n) for n in PARTIES], n_parties)
     button = widgets.Button(description="train", button_style="primary", icon="play", tooltip="train 250 steps twice")
-    button.add_class("cl-xor-lab-train")
-    result = widgets.HTML(model.result_html(), layout=widgets.Layout(width="640px"))
-    result.add_class("cl-xor-lab-result")
-    plot = widgets.Image(value=model.plot_png(), format="png", layout=widgets.Layout(width="560px"))
-    plot.add_class("cl-xor-lab-plot")
-    history = widgets.HTML(model.history_html())
-    history.add_class("cl-xor-lab-history")
+    view.add("train", button, "cl-xor-lab-train")
 
-    def on_train(_button) -> None:
-        button.disabled = True
-        result.value = "<i>training 250 steps in plaintext and encrypted…</i>"
-        try:
-            model.set(size.value, lr.value, bits.value, parties.value)
-            model.train()
-            result.value = model.result_html()
-        except Exception as error:  # shown in the panel, never raised into the notebook
-            result.value = f"<b>could not train:</b> {html.escape(type(error).__name__)}: {html.escape(str(error))}"
-        finally:
-            plot.value = model.plot_png()
-            history.value = model.history_html()
-            button.disabled = False
+    def train() -> None:
+        model.set(size.value, lr.value, bits.value, parties.value)
+        model.train()
 
-    button.on_click(on_train)
-    return widget_root(
-        [
-            widgets.HTML(
-                "<b>XOR lab</b> — change a setting, press <b>train</b>: plaintext and encrypted, side by side"
-            ),
-            widgets.HBox([size, lr]),
-            widgets.HBox([bits, parties, button]),
-            result,
-            plot,
-            history,
-        ],
+    view.bind(button, train, busy="training in plaintext and encrypted…")
+    return view.root(
         "cl-xor-lab",
-        model,
+        "<b>XOR lab</b> — change a setting, press <b>train</b>: plaintext and encrypted, side by side",
+        [
+            [size, lr],
+            [bits, parties, button],
+            view.html("result", result_html, "cl-xor-lab-result", width="640px"),
+            view.image("plot", plot_png, "cl-xor-lab-plot", width="560px"),
+            view.html("history", history_html, "cl-xor-lab-history"),
+        ],
     )
