@@ -119,7 +119,7 @@ def loss_figure(steps: int, title: str, runs: dict[str, list[tuple[int, float]]]
     "plaintext" dashed grey and "encrypted" in party 0's colour (chapter 05's monitor and lab)."""
     figure = new_figure(5.6, 2.6)
     axes = figure.subplots()
-    axes.set(xlim=(0, steps), xlabel="step", ylabel="loss (sum of |error|)", yscale="log" if log else "linear")
+    axes.set(xlim=(0, steps), xlabel="step", ylabel="loss (sum of squared errors)", yscale="log" if log else "linear")
     axes.set_title(title, fontsize=10)
     for which, points in runs.items():
         if points:

@@ -114,7 +114,7 @@ def training_monitor(steps: int = 250, reference: list[float] | None = None, red
 
     box = view.root(
         "cl-training-monitor",
-        "<b>Training monitor</b> — loss revealed by the parties, model kept secret-shared",
+        "<b>Training monitor</b> — the loss opened as one number per step, the model kept secret-shared",
         [
             progress,
             view.html("status", lambda model: html("{}", model.status())),
