@@ -1,5 +1,6 @@
 # Learning While Encrypted: every command the README mentions.
-#   make lab       venv from the pins + course_lib, then JupyterLab on notebooks/
+#   make lab       venv from the pins + course_lib, then JupyterLab on notebooks/ (a free port if 8888 is taken)
+#   make site      build/site/: the static website of the chapters, from the committed outputs (nothing re-runs)
 #   make test      lint, unit, notebooks (nbval), browser, dockerlint -- in that order, timed
 #   make student   build/student/: the notebooks without solutions, for a classroom
 #   make execute   re-run notebooks in place (NB="notebooks/05_*.ipynb"), trimming their metadata
@@ -20,7 +21,7 @@ TORCH_PIN := $(shell grep -Eo '^torch==[^ ]+' requirements.txt)
 STAGES := lint unit notebooks browser dockerlint
 LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
 
-.PHONY: venv lab test $(STAGES) student docker clean execute
+.PHONY: venv lab site test $(STAGES) student docker clean execute
 
 venv: $(VENV)/.installed $(LAB_OVERRIDES)
 
@@ -37,10 +38,17 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 $(LAB_OVERRIDES): jupyter/lab/settings/overrides.json $(VENV)/.installed
 	mkdir -p $(@D) && cp $< $@
 
+# tools/lab_args.py picks the port (PORT, or a free one if that is taken, and says so) and, as root, adds --allow-root
+# (JupyterLab refuses root otherwise; it says so too). The token is never touched: Jupyter makes a random one.
 lab: venv
-	@echo "Starting JupyterLab on notebooks/ at http://127.0.0.1:$(PORT)/ (token authentication is on)."
-	@echo "Open the http://127.0.0.1:$(PORT)/lab?token=... URL that Jupyter prints below. Stop with Ctrl-C."
-	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks --ip=127.0.0.1 --port=$(PORT) $(LAB_ARGS)
+	@args="$$($(BIN)/python tools/lab_args.py --port $(PORT) --host 127.0.0.1)" || exit 1; \
+	set -x; exec $(BIN)/jupyter lab --ServerApp.root_dir=notebooks --ip=127.0.0.1 $$args $(LAB_ARGS)
+
+# The static website: every chapter from its committed, executed notebook (Sphinx + myst-nb, execution off; widgets
+# drawn from their saved state), contents page from README's chapter table. Open build/site/index.html, or serve it:
+# python3 -m http.server -d build/site -b 127.0.0.1 8000
+site: venv
+	$(BIN)/python tools/build_site.py --out build/site
 
 # Runs every stage in order, stops at the first failure, prints the time each stage took and, at the end, which stages
 # ran and which were skipped. Only `browser` can skip itself (no Chromium and none installable, CI unset): it writes why
