@@ -21,6 +21,11 @@ Offline in batches: for small shapes the dealer makes up to 64 triples (or pairs
 hands out one per request — as a real offline phase would. Every item is still used once; only the Python overhead per
 multiplication drops (chapter 05's training loop is 2× faster). Stock is kept per randomness source
 (`course_lib.rng`): what was made under a seeded source is never handed out under another one (or another thread's).
+
+Chapter 06 adds what comparisons need (see `course_lib.comparison`): edaBits (a uniform r shared twice, additively
+and bit by bit with XOR), AND triples for the bitwise circuit (XOR-shared words, 64 AND gates per word), and daBits
+(random bits shared both ways, packed 64 to a word on the XOR side) to turn a XOR-shared bit back into an additive one.
+The dealer knows all of them, with the same trust as for the triples above.
 """
 
 from __future__ import annotations
@@ -138,6 +143,75 @@ class TrustedDealer:
             raise ValueError(f"a truncation pair shifts by 0 to 62 bits, got {bits}")
         return self.division_pair(shape, 1 << bits, n_parties)
 
+    # ----- comparisons (chapter 06): bits shared with XOR -------------------------------------------------------------
+    @staticmethod
+    def _pool(count: int, *shapes: tuple[int, ...]) -> list[torch.Tensor]:
+        """ONE draw of uniform ring elements, cut into tensors of shapes (count, *shape): a whole batch of
+        correlated randomness costs one call to the randomness source."""
+        sizes = [count * _numel(shape) for shape in shapes]
+        pool = rng.ring_elements((sum(sizes),))
+        return [part.view(count, *shape) for part, shape in zip(pool.split(sizes), shapes, strict=True)]
+
+    def edabits(self, shape, n_parties: int, neighbours: bool = False) -> tuple[torch.Tensor, ...]:
+        """Shares of a uniform ring element r, twice: additive shares (they add up to r mod 2^64) and XOR shares of
+        the same r (they XOR to r's 64 bits). Shaped (n_parties, *shape) each. With `neighbours`, also XOR shares of
+        r AND (r << 1) — bit j is r_j AND r_j-1, the products of neighbouring bits.
+
+        A comparison masks x with the additive r, opens x + r, and works on r's bits with a bitwise circuit; the
+        neighbours' products let it do the circuit's first level without a round of AND gates.
+        """
+        shape = tuple(shape)
+        parts = 3 if neighbours else 2
+
+        def make(count: int) -> tuple[torch.Tensor, ...]:
+            additive, *xors = self._pool(count, *[(n_parties, *shape)] * parts)
+            r = additive.sum(dim=1)
+            shared = [_xor_share(r, xors[0])]
+            if neighbours:
+                shared.append(_xor_share(r & (r << 1), xors[1]))
+            return (additive, *shared)
+
+        item = self._take(("edabits", shape, n_parties, neighbours), parts * n_parties * _numel(shape), make)
+        self._deliver(n_parties, *item)
+        return item
+
+    def and_triples(self, shape, n_parties: int, pairs: int = 1) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """XOR shares of uniform words a (n_parties, *shape) and b (n_parties, pairs, *shape), and of
+        c[:, i] = a AND b[:, i] bit by bit: 64 AND gates per word (Beaver's trick with XOR for + and AND for ×).
+
+        `pairs` > 1 serves one operand that meets several others (the circuit's P AND G and P AND P): the parties
+        open that operand's mask once instead of once per gate.
+        """
+        shape = tuple(shape)
+
+        def make(count: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+            a, b, c = self._pool(count, (n_parties, *shape), (n_parties, pairs, *shape), (n_parties, pairs, *shape))
+            return a, b, _xor_share(_xor_reduce(a, 1).unsqueeze(1) & _xor_reduce(b, 1), c)
+
+        elements = n_parties * (1 + 2 * pairs) * _numel(shape)
+        item = self._take(("and_triples", shape, n_parties, pairs), elements, make)
+        self._deliver(n_parties, *item)
+        return item
+
+    def dabits(self, shape, n_parties: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Random bits s, one per element of `shape` = (*lead, count): XOR shares of s packed 64 to a word, shaped
+        (n_parties, *lead, ceil(count / 64)) — element v at bit 63 - v % 64 of word v // 64, the unused bits of the
+        last word random too — and additive shares of the same bits as integers 0/1, shaped (n_parties, *shape).
+        """
+        shape = tuple(shape)
+        *lead, length = shape
+        words = (*lead, -(-length // 64))
+
+        def make(count: int) -> tuple[torch.Tensor, torch.Tensor]:
+            packed, additive = self._pool(count, (n_parties, *words), (n_parties, *shape))
+            bits = _unpack_bits(_xor_reduce(packed, 1), length)
+            torch.sub(bits, additive[:, :-1].sum(dim=1), out=additive[:, -1])  # the last share completes the sum
+            return packed, additive
+
+        item = self._take(("dabits", shape, n_parties), n_parties * (_numel(words) + _numel(shape)), make)
+        self._deliver(n_parties, *item)
+        return item
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.worker.id!r})"
 
@@ -165,3 +239,31 @@ def _numel(shape: tuple[int, ...]) -> int:
     for size in shape:
         count *= size
     return count
+
+
+def _xor_reduce(shares: torch.Tensor, dim: int) -> torch.Tensor:
+    """XOR of the tensors along `dim` (what XOR shares stand for)."""
+    parts = shares.unbind(dim)
+    out = parts[0]
+    for part in parts[1:]:
+        out = out ^ part
+    return out
+
+
+def _xor_share(value: torch.Tensor, shares: torch.Tensor) -> torch.Tensor:
+    """XOR shares of `value` (count, *shape) in `shares` (count, n, *shape), uniform: the last share is overwritten
+    with the value XOR all the others (in place). Returns `shares`."""
+    if shares.shape[1] > 1:
+        torch.bitwise_xor(value, _xor_reduce(shares[:, :-1], 1), out=shares[:, -1])
+    else:
+        shares[:, -1] = value
+    return shares
+
+
+_BIT_POSITIONS = 63 - torch.arange(64)  # element v of a packed word sits at bit 63 - v
+
+
+def _unpack_bits(words: torch.Tensor, length: int) -> torch.Tensor:
+    """Bits 0/1 (int64) of packed words (..., W): element v at bit 63 - v % 64 of word v // 64; the first `length`."""
+    bits = (words.unsqueeze(-1) >> _BIT_POSITIONS) & 1
+    return bits.reshape(*words.shape[:-1], -1)[..., :length]

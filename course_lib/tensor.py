@@ -102,9 +102,18 @@ class SharedTensor:
     def share_of(self, party: VirtualWorker) -> torch.Tensor:
         """The share one party holds."""
         try:
-            return self._shares[self.group.parties.index(party)]
+            index = self.group.parties.index(party)
         except ValueError:
             raise ValueError(f"{party!r} holds no share of this tensor; its parties are {self.group.names()}") from None
+        if self._shares.shape[0] == self.group.n_parties:  # every party's row is here (in-process)
+            return self._shares[index]
+        # Hook for one-process-per-party runtimes (chapter 09, course_lib.distributed): this process holds only its
+        # own row, so row 0 is NOT party 0's share. Ask the runtime which party each row is.
+        rows = self.group.runtime.party_indices(self.group.n_parties).tolist()
+        if index not in rows:
+            held = ", ".join(self.group.parties[i].id for i in rows)
+            raise ValueError(f"{party.id}'s share is not in this process: it holds only {held}'s share")
+        return self._shares[rows.index(index)]
 
     @property
     def parties(self) -> tuple[VirtualWorker, ...]:
@@ -137,7 +146,10 @@ class SharedTensor:
 
     def get(self) -> torch.Tensor:
         """Reveal and decode: the float tensor these shares stand for (the article's `.get().decode()`)."""
-        return self.encoder.decode(self.reconstruct(), self.dtype)
+        value = self.reconstruct()
+        if value is None:  # hook for chapter 09's distributed runtime: the reveal went to another process, not this one
+            return None
+        return self.encoder.decode(value, self.dtype)
 
     # ----- never reveal by accident -------------------------------------------------------------------------------
     def __repr__(self) -> str:
@@ -166,7 +178,7 @@ class SharedTensor:
 
     __hash__ = object.__hash__
     __float__ = __int__ = __index__ = __complex__ = __array__ = item = tolist = numpy = _refuse
-    __lt__ = __le__ = __gt__ = __ge__ = __ne__ = __eq__
+    __ne__ = __eq__  # secure equality is x.eq(y): `==` must keep returning a bool (hashing, `in`, asserts)
     # numpy: `np.float64(0.5) * x` must call x.__rmul__ (not turn x into an array, which would be refused)
     __array_ufunc__ = None
 
@@ -281,7 +293,8 @@ class SharedTensor:
         reciprocal encoded with enough extra bits that the result keeps the encoding's relative precision."""
         if isinstance(other, SharedTensor):
             raise TypeError(
-                "dividing by a shared value needs a secure reciprocal (chapter 06); divide by a public number"
+                "dividing by a shared value needs a secure reciprocal, accurate on a stated domain only: use "
+                "x * y.reciprocal() (0.1 <= |y| <= 10, or pass domain=(low, high)), or divide by a public number"
             )
         divisor = self._public(other, "divide").double()
         if not bool(torch.isfinite(divisor).all()):
@@ -420,6 +433,221 @@ class SharedTensor:
             raise ValueError("the mean of an empty SharedTensor is undefined (there is nothing to average)")
         return self.sum(dim, keepdim).div(count)
 
+    # ----- comparisons and non-linear functions (chapter 06) ---------------------------------------------------------
+    # A comparison returns shares of 0 or 1, encoded like any value (1.0 = 2^f) so that it multiplies with the rest —
+    # never a revealed bool. It also keeps the shares of the plain integer bit: `where`, `relu` and `abs` multiply by
+    # that exactly (a Beaver product with nothing to truncate). The protocol is in `course_lib.comparison`, exact for
+    # every representable value; exp, reciprocal, sqrt, sigmoid and log are in `course_lib.approximations`, each with
+    # its domain, parameters and measured error.
+    def _bit_tensor(self, bits: torch.Tensor, dtype: torch.dtype | None = None) -> SharedTensor:
+        """A comparison's result from additive shares of integer bits 0/1: encoded, with the bits kept."""
+        out = self._new(bits * self.encoder.scale, dtype)
+        out._bit_shares = bits
+        return out
+
+    def _bit_not(self) -> SharedTensor:
+        """1 - bit, for a comparison's result (party 0 adds 1): still a bit, still exact in products."""
+        one = torch.ones((), dtype=torch.int64)
+        return self._bit_tensor(self.group.runtime.add_public(-self._bit_shares, one))
+
+    def _compare(self, other: Operand, reverse: bool) -> SharedTensor:
+        """[self < other], or [other < self] with `reverse`, as shared 0/1 (see `lt`)."""
+        from course_lib import comparison
+
+        if isinstance(other, SharedTensor):
+            self._same_group(other, "compare")
+            shape = self._result_shape(other.shape, "compare")
+            x, y = broadcast_shares(self._shares, shape), broadcast_shares(other._shares, shape)
+            bits = comparison.less_than(y, x, self.group) if reverse else comparison.less_than(x, y, self.group)
+            return self._bit_tensor(bits, self._result_dtype(other))
+        public = self._public(other, "compare")
+        if public.is_floating_point() and not bool(torch.isfinite(public).all()):
+            raise ValueError("cannot compare a SharedTensor with NaN or ±inf: clean the public operand first")
+        shape = self._result_shape(public.shape, "compare")
+        encoded = self.encoder.encode(public).expand(shape)
+        x = broadcast_shares(self._shares, shape)
+        self.group.require_dealer("comparing shared values")
+        if reverse and not bool(encoded.any()):  # 0 < x is -x < 0: one circuit (exact but for the non-encoding -2^63)
+            bits = comparison.less_than_zero(-x, self.group)
+        else:
+            bits = comparison.less_than_public(x, encoded, self.group, reverse)
+        return self._bit_tensor(bits, self._result_dtype(other))
+
+    def lt(self, other: Operand) -> SharedTensor:
+        """self < other as shares of 1 (true) or 0 (false), encoded like any value; `other` shared or public, either
+        shape broadcasting like torch. Exact for every representable value: 7 rounds against 0, else 8."""
+        return self._compare(other, reverse=False)
+
+    def gt(self, other: Operand) -> SharedTensor:
+        """self > other as shared 0/1 (see `lt`)."""
+        return self._compare(other, reverse=True)
+
+    def le(self, other: Operand) -> SharedTensor:
+        """self <= other as shared 0/1: 1 - (self > other)."""
+        return self.gt(other)._bit_not()
+
+    def ge(self, other: Operand) -> SharedTensor:
+        """self >= other as shared 0/1: 1 - (self < other)."""
+        return self.lt(other)._bit_not()
+
+    def eq(self, other: Operand) -> SharedTensor:
+        """self == other as shared 0/1, exact (x == y itself still refuses: Python needs a bool from it).
+        One circuit on self - other: AND of all 64 bits of the masked difference, 7 rounds."""
+        from course_lib import comparison
+
+        difference = self - other
+        self.group.require_dealer("comparing shared values")
+        return self._bit_tensor(comparison.equal_zero(difference._shares, self.group), difference.dtype)
+
+    def ne(self, other: Operand) -> SharedTensor:
+        """self != other as shared 0/1: 1 - self.eq(other)."""
+        return self.eq(other)._bit_not()
+
+    def _negative(self) -> SharedTensor:
+        """[self < 0] as shared 0/1: one comparison circuit (7 rounds), exact."""
+        from course_lib import comparison
+
+        return self._bit_tensor(comparison.less_than_zero(self._shares, self.group))
+
+    def _times_bits(self, bits: SharedTensor) -> SharedTensor:
+        """self · bits for shared 0/1 `bits`: exact — a Beaver product of the value with the integer bit, nothing to
+        truncate — when `bits` is a comparison's result; an ordinary product otherwise."""
+        integer = getattr(bits, "_bit_shares", None)
+        if integer is None:
+            return self.mul(bits)
+        self._same_group(bits, "multiply")
+        shape = self._result_shape(bits.shape, "multiply")
+        x = self._aligned(len(shape))
+        b = integer.reshape(integer.shape[0], *([1] * (len(shape) - bits.dim())), *bits.shape)
+        return self._new(protocols.beaver_multiply(x, b, self.group), self._result_dtype(bits))
+
+    def where(self, condition, other: Operand) -> SharedTensor:
+        """condition ? self : other, elementwise — torch.Tensor.where's (and CrypTen's) order. `condition`: shared
+        0/1 (a comparison's result: the selection is exact) or a public bool / 0-1 tensor; `other`: shared or
+        public. Computed as other + condition · (self - other): one Beaver product if the condition is shared."""
+        difference = self - other
+        if isinstance(condition, SharedTensor):
+            return difference._times_bits(condition) + other
+        if isinstance(condition, bool):
+            condition = torch.tensor(condition)
+        if isinstance(condition, torch.Tensor) and condition.dtype == torch.bool:
+            mask = condition.to(torch.int64)
+        else:
+            mask = self._public(condition, "select with")
+            if not bool(((mask == 0) | (mask == 1)).all()):
+                raise ValueError("a public condition for where() must be bool or 0/1")
+            mask = mask.to(torch.int64)
+        return difference.mul(mask) + other
+
+    def relu(self) -> SharedTensor:
+        """max(self, 0) = self - self · [self < 0]: one comparison, one bit product — exact (self or 0, no rounding)."""
+        return self - self._times_bits(self._negative())
+
+    def abs(self) -> SharedTensor:
+        """|self| = self - 2 · self · [self < 0]: exact, like relu."""
+        return self - self._times_bits(self._negative()) * 2
+
+    def sign(self) -> SharedTensor:
+        """+1 where self >= 0, -1 where self < 0: 1 - 2 · [self < 0]. sign(0) = +1, as in CrypTen (torch gives 0)."""
+        bits = self._negative()._bit_shares
+        one = self.encoder.scale
+        return self._new(self.group.runtime.add_public(-2 * one * bits, torch.tensor(one)))
+
+    def exp(self, **options) -> SharedTensor:
+        """e^self, for self in [-10, 10] (`approximations.exp`: range reduction, a fitted polynomial, squarings)."""
+        from course_lib import approximations
+
+        return approximations.exp(self, **options)
+
+    def reciprocal(self, **options) -> SharedTensor:
+        """1 / self, for 0.1 <= |self| <= 10 by default (`approximations.reciprocal`: normalise, Newton-Raphson)."""
+        from course_lib import approximations
+
+        return approximations.reciprocal(self, **options)
+
+    def inv_sqrt(self, **options) -> SharedTensor:
+        """1 / sqrt(self), for 0.01 <= self <= 100 by default (`approximations.inv_sqrt`)."""
+        from course_lib import approximations
+
+        return approximations.inv_sqrt(self, **options)
+
+    rsqrt = inv_sqrt  # torch's name
+
+    def sqrt(self, **options) -> SharedTensor:
+        """sqrt(self) = self · inv_sqrt(self), for 0.01 <= self <= 100 by default, and 0 at 0."""
+        from course_lib import approximations
+
+        return approximations.sqrt(self, **options)
+
+    def sigmoid(self, **options) -> SharedTensor:
+        """1 / (1 + e^-self), any self (`approximations.sigmoid`: |x|, a fitted polynomial on [0, 10], the sign)."""
+        from course_lib import approximations
+
+        return approximations.sigmoid(self, **options)
+
+    def tanh(self, **options) -> SharedTensor:
+        """tanh(self) = 2 · sigmoid(2 · self) - 1, any self (`approximations.tanh`)."""
+        from course_lib import approximations
+
+        return approximations.tanh(self, **options)
+
+    def log(self, **options) -> SharedTensor:
+        """Natural log, for 0.01 <= self <= 100 by default (`approximations.log`: normalise, fitted polynomial)."""
+        from course_lib import approximations
+
+        return approximations.log(self, **options)
+
+    # helpers for course_lib.approximations: several comparisons or products in one protocol run
+    def _below(self, thresholds) -> list[SharedTensor]:
+        """[self < t] for each public number t, all from ONE comparison run (7 rounds): exact if 0 is among the
+        thresholds (8 rounds), else unless self - t wraps around the ring (self within |t| of the range's end)."""
+        from course_lib import comparison
+
+        encoded = torch.tensor([self.encoder.encode_number(t) for t in thresholds], dtype=torch.int64)
+        bits = comparison.less_than_each(self._shares, encoded, self.group)
+        return [self._bit_tensor(bits[:, j]) for j in range(len(thresholds))]
+
+    @staticmethod
+    def _weighted_bits(bits: list[SharedTensor], weights, constant: float) -> SharedTensor:
+        """constant + sum of weights[j] · bits[j] for comparison results and public real weights: local and exact
+        (each party scales its integer bit shares by the encoded weights)."""
+        first = bits[0]
+        encode = first.encoder.encode_number
+        total = sum(b._bit_shares * encode(w) for b, w in zip(bits, weights, strict=True))
+        return first._new(first.group.runtime.add_public(total, torch.tensor(encode(constant))))
+
+    @staticmethod
+    def _combine_bits(bits: list[SharedTensor], weights) -> SharedTensor:
+        """sum of weights[j] · bits[j] for comparison results and public INTEGER weights: still an integer in every
+        party's shares, so products with it stay exact (like a bit's)."""
+        first = bits[0]
+        total = sum(b._bit_shares * int(w) for b, w in zip(bits, weights, strict=True))
+        return first._bit_tensor(total)
+
+    @staticmethod
+    def _multiply_all(pairs) -> list[SharedTensor]:
+        """[a * b for a, b in pairs] for same-shaped shared operands, with ONE Beaver opening and one truncation."""
+        first = pairs[0][0]
+        if any(not isinstance(b, SharedTensor) or a.shape != first.shape or b.shape != first.shape for a, b in pairs):
+            return [a * b for a, b in pairs]
+        for a, b in pairs:
+            first._same_group(a, "multiply")
+            first._same_group(b, "multiply")
+        x = torch.stack([a._shares for a, _ in pairs], dim=1)
+        y = torch.stack([b._shares for _, b in pairs], dim=1)
+        product = protocols.beaver_multiply(x, y, first.group)
+        product = protocols.truncate(product, first.encoder.precision_bits, first.group)
+        return [first._new(product[:, j], a._result_dtype(b)) for j, (a, b) in enumerate(pairs)]
+
+    @staticmethod
+    def _linear(terms: list[SharedTensor], coefficients, constant: float) -> SharedTensor:
+        """constant + sum of coefficients[i] · terms[i] for public reals, same-shaped terms, with ONE truncation."""
+        first = terms[0]
+        encode = first.encoder.encode_number
+        total = sum(t._shares * encode(c) for t, c in zip(terms, coefficients, strict=True))
+        shares = protocols.truncate(total, first.encoder.precision_bits, first.group)
+        return first._new(first.group.runtime.add_public(shares, torch.tensor(encode(constant))))
+
     # ----- the operator table --------------------------------------------------------------------------------------
     __add__ = __radd__ = add
     __sub__ = sub
@@ -430,6 +658,11 @@ class SharedTensor:
     __pow__ = pow
     __matmul__ = matmul
     __rmatmul__ = rmatmul
+    __lt__ = lt
+    __le__ = le
+    __gt__ = gt
+    __ge__ = ge
+    __abs__ = abs
 
 
 Operand = SharedTensor | torch.Tensor | float | int
