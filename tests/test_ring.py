@@ -1,5 +1,6 @@
 """Z_2^64 on int64: sharing, reconstruction and the fast matmul, exact against Python's big integers."""
 
+import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -58,29 +59,33 @@ def test_digits_are_small_and_add_up():
     assert torch.equal(total, x)
 
 
-def test_large_products_take_the_fast_path_and_stay_exact():
+@pytest.mark.parametrize("matmul", [ring.ring_matmul, ring.digit_matmul], ids=["int64 kernel", "float64 digits"])
+def test_large_products_stay_exact(matmul):
     g = torch.Generator().manual_seed(0)
     a = torch.randint(-(2**63), 2**63 - 1, (40, 300), generator=g)
     b = torch.randint(-(2**63), 2**63 - 1, (300, 30), generator=g)
-    assert a.numel() * b.shape[1] >= ring._INT64_KERNEL_LIMIT
-    assert torch.equal(ring.ring_matmul(a, b), _exact_matmul(a, b))
+    assert torch.equal(matmul(a, b), _exact_matmul(a, b))
 
 
-def test_ring_matmul_chunks_long_inner_dimensions():
+@pytest.mark.parametrize("matmul", [ring.ring_matmul, ring.digit_matmul], ids=["int64 kernel", "float64 digits"])
+def test_long_inner_dimensions_stay_exact(matmul):
+    """The digit path cuts inner dimensions above 2048 into chunks, so no float64 sum passes 2^53."""
     g = torch.Generator().manual_seed(1)
     a = torch.randint(-(2**63), 2**63 - 1, (3, 5000), generator=g)
     b = torch.randint(-(2**63), 2**63 - 1, (5000, 4), generator=g)
-    assert torch.equal(ring.ring_matmul(a, b), _exact_matmul(a, b))
+    assert torch.equal(matmul(a, b), _exact_matmul(a, b))
 
 
-def test_ring_matmul_batches_and_vectors_follow_torch():
+def test_both_paths_follow_torch_for_batches_and_vectors():
     g = torch.Generator().manual_seed(2)
     a = torch.randint(-(2**63), 2**63 - 1, (2, 64, 300), generator=g)
     b = torch.randint(-(2**63), 2**63 - 1, (300, 70), generator=g)
     v = torch.randint(-(2**63), 2**63 - 1, (300,), generator=g)
-    assert torch.equal(ring.ring_matmul(a, b), torch.matmul(a, b))  # torch's int64 kernel wraps too: the slow oracle
-    assert torch.equal(ring.ring_matmul(a, v), torch.matmul(a, v))
-    assert torch.equal(ring.ring_matmul(b.t(), a[0].t()), torch.matmul(b.t(), a[0].t()))
+    for matmul in (ring.ring_matmul, ring.digit_matmul):
+        assert torch.equal(matmul(a, b), torch.matmul(a, b))
+        assert torch.equal(matmul(a, v), torch.matmul(a, v))
+        assert torch.equal(matmul(v, b), torch.matmul(v, b))
+        assert torch.equal(matmul(b.t(), a[0].t()), torch.matmul(b.t(), a[0].t()))
 
 
 def test_to_unsigned_shows_the_mathematicians_representative():
