@@ -32,7 +32,7 @@ from course_lib.cost import BYTES_PER_ELEMENT, Cost, open_meters
 if TYPE_CHECKING:
     from course_lib.parties import PartyGroup
 
-__all__ = ["Opening", "InProcessRuntime", "RUNTIME", "record_openings", "broadcast_shares", "CALLER"]
+__all__ = ["Opening", "InProcessRuntime", "RUNTIME", "record_openings", "log_openings", "broadcast_shares", "CALLER"]
 
 CALLER = "you"  # who receives a deliberate reveal: the person running the computation (the analyst at the keyboard)
 
@@ -62,6 +62,16 @@ def record_openings():
         yield log
     finally:
         _openings.reset(token)
+
+
+def log_openings(kind: str, receivers: tuple[str, ...], values: Iterable[torch.Tensor]) -> None:
+    """Add opened values to every `record_openings` log open in this context.
+
+    Hook for other runtimes (chapter 09's `course_lib.distributed` logs, in each party's process, what that party
+    received); the in-process runtime logs through it too.
+    """
+    for log in _openings.get():
+        log.extend(Opening(kind, receivers, v.clone()) for v in values)
 
 
 def broadcast_shares(shares: torch.Tensor, shape: torch.Size | tuple[int, ...]) -> torch.Tensor:
@@ -98,8 +108,7 @@ class InProcessRuntime:
                 cost.add(rounds, messages, messages_per_value * element_bytes, per_sender, dealer=offline)
 
     def _log(self, kind: str, receivers: tuple[str, ...], values: Iterable[torch.Tensor]) -> None:
-        for log in _openings.get():
-            log.extend(Opening(kind, receivers, v.clone()) for v in values)
+        log_openings(kind, receivers, values)
 
     # ----- what protocols and tensors do with it -----------------------------------------------------------------
     def input(self, group: PartyGroup, encoded: torch.Tensor, owner: str = "data owner") -> torch.Tensor:
