@@ -3,6 +3,7 @@
 #   make site      build/site/: the static website of the chapters, from the committed outputs (nothing re-runs)
 #   make test      lint, unit, notebooks (nbval), browser, dockerlint -- in that order, timed
 #   make student   build/student/: the notebooks without solutions, for a classroom
+#   make grade     build/grades/: run and grade a class's notebooks (SUBMISSIONS=path/; README: run it in Docker)
 #   make execute   re-run notebooks in place (NB="notebooks/05_*.ipynb"), trimming their metadata
 #   make docker    the workshop image;  make clean
 # Targets call .venv/bin/... directly, so nothing needs to be activated.
@@ -21,7 +22,7 @@ TORCH_PIN := $(shell grep -Eo '^torch==[^ ]+' requirements.txt)
 STAGES := lint unit notebooks browser dockerlint
 LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
 
-.PHONY: venv lab site test $(STAGES) student docker clean execute
+.PHONY: venv lab site test $(STAGES) student grade docker clean execute
 
 venv: $(VENV)/.installed $(LAB_OVERRIDES)
 
@@ -102,6 +103,17 @@ execute: venv
 
 student: venv
 	$(BIN)/python tools/make_student.py notebooks build/student
+
+# Grade a class: runs every learner notebook in SUBMISSIONS (one per learner, or one folder per learner) in a fresh
+# kernel, TIMEOUT seconds per notebook, re-runs the course's own checks on the learner's functions, writes
+# $(OUT)/grades.csv and grades.html. It RUNS THE LEARNERS' CODE: see README ("I teach a class") for the Docker way.
+SUBMISSIONS ?=
+OUT ?= build/grades
+TIMEOUT ?= 300
+JOBS ?= 1
+grade: venv
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=path/ [OUT=build/grades] [TIMEOUT=300] [JOBS=1]"; exit 2; }
+	$(BIN)/python tools/grade.py "$(SUBMISSIONS)" --out "$(OUT)" --timeout $(TIMEOUT) --jobs $(JOBS)
 
 docker:
 	docker build -t $(IMAGE) .
