@@ -4,13 +4,13 @@ Shares can be added, multiplied (a Beaver product) and compared (`course_lib.com
 other function is approximated by those three operations — and an approximation has a DOMAIN where it is good, and
 an error we can measure. This module exposes the pieces, so the chapter can compare the methods:
 
-  * a polynomial: Taylor (`taylor_exp`) or fitted on the domain at Chebyshev points (`chebyshev_fit`), evaluated by
-    Horner (d - 1 products, d - 1 rounds), by powers (d - 1 products, log2 d rounds) or by Paterson-Stockmeyer
-    (about 2·sqrt(d) products: the default);
+  * a polynomial: Taylor (`taylor_exp`, `taylor_reciprocal`, `taylor_sigmoid`) or fitted on the domain at Chebyshev
+    points (`chebyshev_fit`), evaluated by Horner (d - 1 products, d - 1 rounds), by powers (d - 1 products, log2 d
+    rounds) or by Paterson-Stockmeyer (about 2·sqrt(d) products: the default);
   * range reduction: squaring (e^x = (e^(x/8))^8), or comparisons that find a value's scale (its power of 4, or
     its decade) and bring it near 1, where a short polynomial or Newton's method is accurate;
   * Newton-Raphson iterations (reciprocal, inverse square root) from an initial guess (a line fitted to the scaled
-    range; CrypTen's exp-based guess is kept for comparison);
+    range; CrypTen's exp-based guess is kept for comparison, and its sigmoid, `crypten_sigmoid`);
   * comparisons: |x| and the sign for symmetry, and pieces that hold the value outside the fitted range.
 
 Every function here runs on plaintext torch tensors AND on SharedTensors with the same code (it uses +, -, × and
@@ -61,6 +61,7 @@ import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 import torch
@@ -81,6 +82,9 @@ __all__ = [
     "sigmoid",
     "tanh",
     "log",
+    "taylor_reciprocal",
+    "taylor_sigmoid",
+    "crypten_sigmoid",
     "FUNCTIONS",
     "ErrorReport",
     "max_error",
@@ -496,6 +500,59 @@ def log(x, domain: tuple[float, float] = (0.01, 100.0), degree: int = 8):
     scale = _piecewise_or_constant(bits, [0.5 / low for low in lows], x)
     offset = _piecewise_or_constant(bits, [math.log(2 * low) for low in lows], x)
     return _log_core(degree)(_mul(x, scale)) + offset
+
+
+# ----- the methods chapter 06 compares (Taylor for every function, CrypTen's sigmoid) ---------------------------------
+def taylor_reciprocal(x, degree: int = 8):
+    """1/x by its Taylor series around 1: 1 + (1 - x) + (1 - x)^2 + ... + (1 - x)^degree. Good near 1; it diverges
+    for x > 2 (every term grows), so on [0.1, 10] it is garbage over most of the domain (chapter 06 shows it)."""
+    if degree < 0:
+        raise ValueError(f"degree must be at least 0, got {degree}")
+    return Polynomial(tuple((-1.0) ** k for k in range(degree + 1)), center=1.0)(x)
+
+
+def _bernoulli(count: int) -> list[Fraction]:
+    """B_0 ... B_count (B_1 = -1/2), exactly: sum over k <= m of C(m + 1, k) B_k = 0 for m >= 1."""
+    numbers = [Fraction(1)]
+    for m in range(1, count + 1):
+        numbers.append(-sum(math.comb(m + 1, k) * numbers[k] for k in range(m)) / (m + 1))
+    return numbers
+
+
+@functools.lru_cache(maxsize=32)
+def _taylor_sigmoid_core(degree: int) -> Polynomial:
+    """sigmoid(x) = 1/2 + tanh(x/2)/2, and tanh u = sum over n >= 1 of 2^2n (2^2n - 1) B_2n u^(2n-1) / (2n)!:
+    the coefficient of x^(2n-1) is (2^2n - 1) B_2n / (2n)! (1/4, -1/48, 1/480, ...)."""
+    bernoulli = _bernoulli(degree + 1)
+    coefficients = [0.5] + [0.0] * degree
+    for n in range(1, (degree + 1) // 2 + 1):
+        coefficients[2 * n - 1] = float((4**n - 1) * bernoulli[2 * n] / math.factorial(2 * n))
+    return Polynomial(tuple(coefficients))
+
+
+def taylor_sigmoid(x, degree: int = 9):
+    """sigmoid by its Taylor series around 0, up to x^degree: 1/2 + x/4 - x^3/48 + x^5/480 - ... It converges only
+    for |x| < pi (sigmoid has poles at ±i·pi), so past |x| = pi more terms make it WORSE (chapter 06)."""
+    if degree < 1:
+        raise ValueError(f"degree must be at least 1, got {degree}")
+    return _taylor_sigmoid_core(int(degree))(x)
+
+
+def crypten_sigmoid(x, exp_iterations: int = 9, iterations: int = 3):
+    """CrypTen's route to the sigmoid (its "reciprocal" method), for comparison:
+      1. b = [x < 0] (one comparison) and a = |x| = x - 2·x·b;
+      2. d = 1 + e^-a with its limit exp, (1 - a / 2^9)^(2^9): 9 squarings; d lies in [1, 2];
+      3. s = 1/d by Newton from the constant guess 0.75 (`iterations` steps; the first is linear: no product);
+      4. sigmoid(x) = s for x >= 0 and 1 - s for x < 0: s + b·(1 - 2s).
+    Its error is the limit exp's (largest near |x| = 1-3, where e^-a is not small) plus 16-bit rounding of a / 2^9."""
+    negative = _negative(x)
+    a = x - _times_bit(x, negative) * 2
+    d = exp_limit(-a, exp_iterations) + 1.0
+    if iterations < 1:
+        s = d * 0.0 + 0.75
+    else:
+        s = newton_reciprocal(d, 1.5 - d * 0.5625, iterations - 1)  # 0.75 · (2 - 0.75 · d): step 1, linear
+    return s + _times_bit(1.0 - s * 2, negative)
 
 
 # ----- measured error ---------------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ __all__ = [
     "TrainingLog",
     "train",
     "predict",
+    "classify",
     "confusion_matrix",
     "accuracy",
 ]
@@ -148,6 +149,14 @@ def train(
 def predict(features, model: Model, threshold: float = 0.5) -> torch.Tensor:
     """0/1 predictions from plaintext features and a plaintext model."""
     return (probabilities(features, model) > threshold).long().flatten()
+
+
+def classify(features, model: Model):
+    """0/1 per row, shape (n, 1): 1 where sigmoid(score) > 0.5, that is where the score features @ weights + bias is
+    above 0 — no sigmoid needed. On shares (chapter 06) the score stays shared and ONE secure comparison with 0 gives
+    shares of the 0/1 answers (7 rounds): whoever receives them learns the predictions, not the scores or the model."""
+    above = (features @ model.weights + model.bias) > 0
+    return above.to(features.dtype) if isinstance(above, torch.Tensor) else above
 
 
 def confusion_matrix(predicted: torch.Tensor, actual: torch.Tensor) -> torch.Tensor:

@@ -32,6 +32,9 @@ class TrainingMonitorModel:
     party_name: str = ""
     party_share: list[int] = field(default_factory=list)
     share_read_alone: list[float] = field(default_factory=list)
+    title: str = "Learning XOR while encrypted"  # the plot's title, y-axis label and top (chapter 06: Brier loss)
+    loss_name: str = "sum of squared errors"
+    loss_max: float = 2.1
 
     def record(self, step: int, loss: float | None, model) -> None:
         """What the training loop's callback passes: the step, the revealed loss (or None), the (shared) model."""
@@ -80,8 +83,9 @@ def party_html(model: TrainingMonitorModel) -> Markup:
 
 def loss_png(model: TrainingMonitorModel) -> bytes:
     runs = {"plaintext": list(enumerate(model.reference or [])), "encrypted": model.losses}
-    figure, axes = loss_figure(model.steps, "Learning XOR while encrypted", runs)
-    axes.set_ylim(0, 2.1)
+    figure, axes = loss_figure(model.steps, model.title, runs)
+    axes.set_ylim(0, model.loss_max)
+    axes.set_ylabel(f"loss ({model.loss_name})")
     if model.reference or model.losses:
         axes.legend(loc="upper right", fontsize=8)
     return figure_png(figure)
@@ -101,9 +105,18 @@ class TrainingMonitor:
             self.widget.view.refresh()
 
 
-def training_monitor(steps: int = 250, reference: list[float] | None = None, redraw_every: int = 10) -> TrainingMonitor:
-    """Build the monitor for a run of `steps` steps; pass `.update` as the training callback, display `.widget`."""
-    model = TrainingMonitorModel(steps=steps, reference=list(reference) if reference is not None else None)
+def training_monitor(
+    steps: int = 250,
+    reference: list[float] | None = None,
+    redraw_every: int = 10,
+    **plot: str | float,
+) -> TrainingMonitor:
+    """Build the monitor for a run of `steps` steps; pass `.update` as the training callback, display `.widget`.
+    `plot` may set the curve's `title`, `loss_name` (y-axis) and `loss_max` (its top); chapter 05's by default."""
+    unknown = set(plot) - {"title", "loss_name", "loss_max"}
+    if unknown:
+        raise TypeError(f"training_monitor() got unexpected options {sorted(unknown)}: use title, loss_name, loss_max")
+    model = TrainingMonitorModel(steps=steps, reference=list(reference) if reference is not None else None, **plot)
     view = View(model)
     progress = widgets.IntProgress(value=0, min=0, max=steps, description="steps", layout={"width": "560px"})
     view.add("progress", progress)
