@@ -17,7 +17,8 @@ Layers, arrows only downward (a module imports only from the layers below it):
     distributed (09)                         the same protocols with one OS process per party (torch.distributed)
 
     beside them: sharing (01, the article's integers mod Q), stats (01), datasets (01, 06), timing (02-05),
-    secagg (07, secure aggregation for federated learning), paillier (08, additively homomorphic encryption)
+    federated (07, hospitals and federated averaging), secagg (07, secure aggregation),
+    paillier (08, additively homomorphic encryption)
 """
 
 from course_lib.cost import Cost, measure_cost
