@@ -26,6 +26,8 @@ What sits in this module, in the order the chapter meets it:
     Ciphertext                        +, -, * with Python operators, checked so that keys cannot be mixed
     Encoder, encode_signed, ...       negative numbers and reals (fixed point), overflow detected on decryption
     Packing                           many small values in one plaintext: fewer encryptions, fewer bytes
+    packing_layout                    the same layout as arithmetic on bit counts alone (no key needed)
+    AggregationServer                 adds the clients' ciphertexts, holding the public key only
 
 Trust: Alice (the key holder) is trusted not to decrypt anything but the final total; the server that adds is
 semi-honest (it follows the protocol) and sees only ciphertexts. Paillier hides the values, not the computation: the
@@ -42,6 +44,7 @@ import math
 import numbers
 import random
 from collections.abc import Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 
 import gmpy2
@@ -50,9 +53,11 @@ from course_lib import rng as course_rng
 
 __all__ = [
     "MIN_SECURE_BITS",
+    "AggregationServer",
     "Ciphertext",
     "Encoder",
     "Packing",
+    "PackingLayout",
     "PrivateKey",
     "PublicKey",
     "decode_signed",
@@ -61,6 +66,7 @@ __all__ = [
     "keypair",
     "keypair_from_primes",
     "miller_rabin",
+    "packing_layout",
 ]
 
 MIN_SECURE_BITS = 2048  # NIST SP 800-57: a 2048-bit modulus gives ~112-bit security, acceptable until 2030
@@ -841,4 +847,145 @@ class Packing:
         return (
             f"Packing(value_bits={self.value_bits}, max_summands={self.max_summands}: slot_bits={self.slot_bits}, "
             f"{self.slots_per_ciphertext} slots per ciphertext)"
+        )
+
+
+@dataclass(frozen=True)
+class PackingLayout:
+    """How `Packing` cuts a plaintext of a `key_bits`-bit n into slots, from the bit counts alone.
+
+    key_bits       bits of n                      value_bits     bits of one signed value (stored with a bias)
+    max_summands   packings that may be added     headroom_bits  ceil(log2(max_summands)): room for the carries
+    slot_bits      value_bits + headroom_bits     slots          how many slots fit below 2^(key_bits − 1)
+    used_bits      slots · slot_bits              spare_bits     key_bits − used_bits (the top bit among them)
+    bias           2^(value_bits − 1), added to every value so that no slot holds a negative number
+    """
+
+    key_bits: int
+    value_bits: int
+    max_summands: int
+    headroom_bits: int
+    slot_bits: int
+    slots: int
+    used_bits: int
+    spare_bits: int
+    bias: int
+
+
+def packing_layout(key_bits: int, value_bits: int = 16, max_summands: int = 3) -> PackingLayout:
+    """The layout `Packing(public, value_bits, max_summands)` uses for a key whose n has `key_bits` bits, computed
+    without a key (the chapter's packing explorer draws it for any size): the same steps 1–3 as `Packing`."""
+    key_bits = _require_int(key_bits, "key_bits", "Try 2048.")
+    value_bits = _require_int(value_bits, "value_bits", "Try 16.")
+    max_summands = _require_int(max_summands, "max_summands", "Give the number of clients, e.g. 3.")
+    if key_bits < SMALLEST_BITS:
+        raise ValueError(f"key_bits must be at least {SMALLEST_BITS}, got {key_bits}")
+    if value_bits < 2:
+        raise ValueError(f"value_bits must be at least 2 (a sign and one bit of value), got {value_bits}")
+    if max_summands < 1:
+        raise ValueError(f"max_summands must be at least 1 (how many packings you will add), got {max_summands}")
+    headroom_bits = (max_summands - 1).bit_length()
+    slot_bits = value_bits + headroom_bits
+    slots = (key_bits - 1) // slot_bits
+    if slots < 1:
+        raise ValueError(
+            f"a slot of {slot_bits} bits (value_bits {value_bits} + headroom {headroom_bits}) does not fit in a "
+            f"{key_bits}-bit n: use fewer bits or a larger key"
+        )
+    return PackingLayout(
+        key_bits=key_bits,
+        value_bits=value_bits,
+        max_summands=max_summands,
+        headroom_bits=headroom_bits,
+        slot_bits=slot_bits,
+        slots=slots,
+        used_bits=slots * slot_bits,
+        spare_bits=key_bits - slots * slot_bits,
+        bias=2 ** (value_bits - 1),
+    )
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Aggregation: a server that adds what it cannot read
+# --------------------------------------------------------------------------------------------------------------------
+
+
+class AggregationServer:
+    """The server of encrypted federated aggregation (chapter 08): it receives each client's ciphertexts, adds them
+    position by position, and hands the encrypted totals to the key holder.
+
+    It is made from a `PublicKey` and refuses a `PrivateKey`: everything it ever holds is the public key and
+    ciphertexts, so it can add but never read. What it must be trusted with is the computation (it is semi-honest:
+    it adds what it was sent, once each; Paillier itself would not notice a server that left a client out, added
+    one twice or scaled an upload), and not to hand a single client's upload to the key holder, who could decrypt it.
+
+        server = AggregationServer(public)
+        server.receive("hospital 1", ciphertexts_1)   # one upload per client, all of the same length
+        ...
+        totals = server.total()                        # E(Σ x) position by position, for the key holder
+    """
+
+    def __init__(self, public: PublicKey):
+        if isinstance(public, PrivateKey):
+            raise TypeError(
+                "an AggregationServer takes the public key only: a server holding the private key could decrypt "
+                "every client's upload. Pass private.public, or the PublicKey itself"
+            )
+        if not isinstance(public, PublicKey):
+            raise TypeError(f"an AggregationServer needs a paillier.PublicKey, got {type(public).__name__}")
+        self.public = public
+        self._uploads: dict[str, tuple[Ciphertext, ...]] = {}
+
+    def receive(self, sender: str, ciphertexts: Sequence[Ciphertext]) -> None:
+        """Keep one client's upload: a list of ciphertexts under this server's public key."""
+        if not isinstance(sender, str) or not sender:
+            raise TypeError(f"sender must be a non-empty name (str), got {sender!r}")
+        if sender in self._uploads:
+            raise ValueError(f"{sender} has already sent its upload: one upload per client and round")
+        if isinstance(ciphertexts, (str, bytes)) or not isinstance(ciphertexts, Sequence) or not ciphertexts:
+            raise TypeError(f"ciphertexts must be a non-empty list of paillier.Ciphertext, got {ciphertexts!r:.60}")
+        for i, c in enumerate(ciphertexts):
+            if not isinstance(c, Ciphertext):
+                raise TypeError(
+                    f"ciphertexts[{i}] is a {type(c).__name__}, not a paillier.Ciphertext: clients send encrypted "
+                    "values only"
+                )
+            if c.public != self.public:
+                raise ValueError(f"ciphertexts[{i}] was encrypted under another key: clients must use this key")
+        lengths = {len(upload) for upload in self._uploads.values()}
+        if lengths and len(ciphertexts) not in lengths:
+            raise ValueError(
+                f"{sender} sent {len(ciphertexts)} ciphertexts, the others {lengths.pop()}: uploads must line up"
+            )
+        self._uploads[sender] = tuple(ciphertexts)
+
+    @property
+    def senders(self) -> tuple[str, ...]:
+        """Who has sent an upload, in the order they arrived."""
+        return tuple(self._uploads)
+
+    def upload_of(self, sender: str) -> tuple[Ciphertext, ...]:
+        """What `sender` sent: ciphertexts, unreadable to the server."""
+        if sender not in self._uploads:
+            raise KeyError(f"no upload from {sender!r}; uploads from {', '.join(self._uploads) or 'nobody yet'}")
+        return self._uploads[sender]
+
+    def total(self) -> list[Ciphertext]:
+        """E(x_1 + x_2 + ...) for every position: the product of the uploads' ciphertexts mod n²."""
+        if not self._uploads:
+            raise ValueError("no uploads yet: nothing to add")
+        uploads = list(self._uploads.values())
+        return [sum(column[1:], column[0]) for column in zip(*uploads, strict=True)]
+
+    @property
+    def bytes_received(self) -> int:
+        """The ciphertexts received, in bytes on the wire."""
+        return sum(len(upload) for upload in self._uploads.values()) * self.public.ciphertext_bytes
+
+    def __repr__(self) -> str:
+        count = len(self._uploads)
+        size = len(next(iter(self._uploads.values()))) if count else 0
+        return (
+            f"AggregationServer(key {_fingerprint(self.public.n)}: {count} upload{'s' * (count != 1)} of {size} "
+            "ciphertexts; holds no private key)"
         )
