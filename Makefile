@@ -75,7 +75,7 @@ test: venv
 	else echo "=== all stages passed in $$(( $$(date +%s) - start ))s"; fi
 
 lint: venv
-	$(BIN)/ruff check course_lib tests benchmarks tools
+	$(BIN)/ruff check course_lib tests benchmarks tools notebooks
 
 unit: venv
 	$(BIN)/pytest tests -m "not browser"
