@@ -40,7 +40,9 @@ standard RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT variables) run ONE process p
 Modules, one concept each: `runtime` (a party's runtime), `dealer` (the dealer process and the parties' proxy),
 `wire` (the data plane and its counts), `control` (rendezvous, requests, heartbeats, failure notices), `failures`,
 `context` (what party code gets), `node` (one process, start to finish), `launcher` (all processes on one machine),
-`shipping` (party code into a fresh process), `xor` and `demos` (party code for the chapter and the tests).
+`shipping` (party code into a fresh process), `xor` and `demos` (party code for the chapter and the tests),
+`network` (what a network adds: time ≈ rounds × round trip + bytes ÷ bandwidth; `run(..., latency=...)` and
+`ctx.delay(...)` slow every round down to check it).
 """
 
 from course_lib.distributed.context import PartyContext

@@ -117,6 +117,11 @@ class PartyContext:
         """`with ctx.phase("training step 3"):` names what the party is doing, in the message log and in errors."""
         return self.runtime.phase(label)
 
+    def delay(self, latency: float):
+        """`with ctx.delay(0.02):` simulates a slower network: every round inside, this party waits 20 ms before
+        reading what arrived (every party must do the same: SPMD). For chapter 09's network model."""
+        return self.runtime.delay(latency)
+
     def __repr__(self) -> str:
         dealer = f"dealer {self.roles.dealer_name}, rank {self.roles.dealer_rank}"
         return f"PartyContext(party {self.name}, rank {self.rank}; {dealer})"

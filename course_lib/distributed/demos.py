@@ -10,7 +10,21 @@ import time
 
 import torch
 
-__all__ = ["product", "matmul", "own_share", "opens", "secure_matmul", "keep_opening", "tour", "tour_inputs", "crash"]
+__all__ = [
+    "product",
+    "matmul",
+    "own_share",
+    "opens",
+    "opens_timed",
+    "secure_matmul",
+    "keep_opening",
+    "reveal_then_keep_opening",
+    "keep_opening_shared",
+    "tour",
+    "tour_inputs",
+    "crash",
+    "under_latency",
+]
 
 
 def product(ctx):
@@ -117,3 +131,49 @@ def crash(ctx, rank: int = 1):
     if ctx.rank == rank:
         raise ValueError(f"{ctx.name} gives up")
     ctx.runtime.open(ctx.group, x.shares)
+
+
+def under_latency(ctx, latencies=(0.0, 0.02), method: str = "relu", opens: int = 10):
+    """Chapter 09's network model, measured: `opens` single openings, then x.<method>() on the data owner's input "x"
+    (chapter 06's comparison for "relu"), once for warm-up and once under each injected latency (seconds per round,
+    `ctx.delay`), each in its own phase ("relu, latency 20 ms"). Returns seconds as this party saw them:
+    {"open": per open, latency: the method's time under it, ...}."""
+    out = {"open": opens_timed(ctx, opens)}
+    x = ctx.input("x")
+    with ctx.phase("warm-up"):
+        getattr(x, method)()
+    for latency in latencies:
+        with ctx.phase(f"{method}, latency {latency * 1e3:g} ms"), ctx.delay(latency):
+            start = time.perf_counter()
+            getattr(x, method)()
+            out[latency] = time.perf_counter() - start
+    return out
+
+
+def opens_timed(ctx, count: int = 10) -> float:
+    """Seconds per `open` of one masked element, over `count` openings after one warm-up (in the phase "open")."""
+    with ctx.phase("open"):
+        return opens(ctx, count)
+
+
+def reveal_then_keep_opening(ctx, seconds: float = 60.0):
+    """Reveal the data owner's "x" to you, then open a masked value again and again for `seconds`, printing "opening"
+    once under way (chapter 09 kills a party in the middle: even what was revealed before does not come back)."""
+    x = ctx.input("x")
+    with ctx.phase("reveal"):
+        ctx.reveal(x, label="x")
+    return keep_opening_shared(ctx, x, seconds)
+
+
+def keep_opening_shared(ctx, x, seconds: float = 60.0) -> int:
+    """Open the shared `x` again and again for `seconds`, each in the phase "iteration k"; print "opening" after the
+    first. Returns the number of openings."""
+    end = time.monotonic() + seconds
+    step = 0
+    while time.monotonic() < end:
+        with ctx.phase(f"iteration {step}"):
+            ctx.runtime.open(ctx.group, x.shares)
+        if step == 0:
+            ctx.print("opening")
+        step += 1
+    return step

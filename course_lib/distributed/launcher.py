@@ -105,6 +105,7 @@ def start(
     log_messages: bool = False,
     echo: bool = True,
     threads: int | None = None,
+    latency: float = 0.0,
 ) -> Session:
     """Start the run and return at once: a `Session` with the children's `pids`; `.result()` waits for the end.
 
@@ -117,6 +118,8 @@ def start(
     log_messages  record every data message (who sent what, when): `RunResult.messages`
     echo          print the parties' `ctx.print` lines here as they arrive
     threads       torch threads per process (default: this machine's cores shared among the parties)
+    latency       seconds each party waits in every round before reading what arrived: a slower network, simulated
+                  (default 0; party code can change it for a block: `with ctx.delay(0.02):`)
     """
     names = tuple(names) if names is not None else tuple(w.id for w in party_workers(n_parties))
     if len(names) != n_parties:
@@ -125,6 +128,8 @@ def start(
         raise ValueError(f"the dealer {dealer_name!r} cannot also be a party: pick another dealer_name")
     if not timeout > 0:
         raise ValueError(f"timeout must be positive (seconds), got {timeout!r}")
+    if not latency >= 0:
+        raise ValueError(f"latency must be >= 0 seconds, got {latency!r}")
     return Session(
         pack(fn),
         Roles(names, dealer_name),
@@ -137,6 +142,7 @@ def start(
         log_messages=log_messages,
         echo=echo,
         threads=threads or max(1, (os.cpu_count() or 1) // n_parties),
+        latency=float(latency),
     )
 
 
@@ -157,6 +163,7 @@ class Session:
         log_messages,
         echo,
         threads,
+        latency=0.0,
     ):
         self.roles = roles
         self.timeout = timeout
@@ -179,6 +186,7 @@ class Session:
             launcher_pid=os.getpid(),
             store_rank=None,
             loopback=True,
+            latency=latency,
         )
         context = mp.get_context("spawn")  # never fork: PyTorch's threads would deadlock a forked child
         self._processes: dict[int, mp.process.BaseProcess] = {}

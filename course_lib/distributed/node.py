@@ -59,6 +59,7 @@ class NodeSpec:
     args: tuple = ()
     kwargs: dict = field(default_factory=dict)
     inputs: dict | None = None  # the data owner's secrets; the dealer process only
+    latency: float = 0.0  # seconds each party's online step waits before reading (a simulated slower network)
 
     @property
     def roles(self) -> Roles:
@@ -131,7 +132,7 @@ def run_node(spec: NodeSpec, rank: int, printer=None, on_fatal=None) -> NodeResu
 def _play(spec: NodeSpec, roles: Roles, rank: int, wire, control, ledger, printer, monitor) -> NodeResult:
     if spec.seed is not None:
         rng.reproducible(spec.seed + 1 + rank, quiet=True)  # a party's own inputs (ctx.share); teaching only
-    runtime = DistributedRuntime(roles, rank, wire, control, ledger)
+    runtime = DistributedRuntime(roles, rank, wire, control, ledger, latency=spec.latency)
     monitor.where = lambda: f" in step {runtime.step}" + (f" ({runtime.label})" if runtime.label else "")
     ctx = PartyContext(roles, rank, runtime, spec.precision_bits, printer)
     fn = unpack(spec.party_code)

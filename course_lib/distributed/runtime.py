@@ -19,6 +19,12 @@ interface is the same, so the protocols and `SharedTensor` run unchanged:
 
 Who learns what: a party sees its own shares, the masked values every protocol opens (uniform noise), and what is
 revealed to it by name. "You" (in the dealer process) see what `get()` reveals. Nobody sees another party's share.
+
+A slower network, simulated (`latency`, seconds; `run(..., latency=...)` or `with ctx.delay(...)` in party code):
+in every online step in which a party receives (open, input, a reveal to it), it waits that long after posting its
+messages and before reading what arrived — as if every message took `latency` to travel. The dealer's deliveries
+(offline: a real deployment prepares them ahead) and reveals to you are not delayed. Chapter 09 checks the model
+"time ≈ rounds × round trip + bytes ÷ bandwidth" against it.
 """
 
 from __future__ import annotations
@@ -43,7 +49,9 @@ YOU = CALLER  # "you": whoever runs the computation; in a distributed run you si
 class DistributedRuntime:
     """One party's runtime: its own share only (dimension 0 of size 1), messages over torch.distributed."""
 
-    def __init__(self, roles: Roles, rank: int, wire: Wire, control: ControlPlane, ledger: Ledger):
+    def __init__(
+        self, roles: Roles, rank: int, wire: Wire, control: ControlPlane, ledger: Ledger, latency: float = 0.0
+    ):
         if not 0 <= rank < roles.n_parties:
             raise ValueError(
                 f"a party's rank is 0 … {roles.n_parties - 1}, got {rank} (rank {roles.dealer_rank} deals)"
@@ -57,6 +65,7 @@ class DistributedRuntime:
         self.requests = 0  # requests to the dealer process so far (rank 0 sends them, everyone counts them)
         self.label: str | None = None  # what the party code is doing, for messages and errors (`PartyContext.phase`)
         self.reveal_note: tuple | None = None  # (label, precision bits, dtype) for the next reveal to you
+        self.latency = float(latency)  # seconds each online step waits before reading what arrived (a slower network)
         self._index = torch.tensor([rank])
         self._peers = tuple(p for p in range(roles.n_parties) if p != rank)
 
@@ -118,6 +127,7 @@ class DistributedRuntime:
             [(p, v) for p in self._peers for v in own],
             [(p, buffer) for p in self._peers for buffer in received[p]],
             during,
+            delay=self.latency,
         )
         self.ledger.took_part(step)
         names = self.roles.names
@@ -166,7 +176,7 @@ class DistributedRuntime:
             return shares[owner : owner + 1].clone(), note
         shape, note = self.wire.recv_frame(owner, during)
         buffer = torch.empty(shape, dtype=torch.int64)
-        self.wire.exchange([], [(owner, buffer)], during)
+        self.wire.exchange([], [(owner, buffer)], during, delay=self.latency)
         self.ledger.took_part(step)
         return buffer.unsqueeze(0), note
 
@@ -177,7 +187,7 @@ class DistributedRuntime:
         self._request("input", step, (name, precision_bits), during)
         shape, dtype = self._response(during)
         buffer = torch.empty(shape, dtype=torch.int64)
-        self.wire.exchange([], [(self.roles.dealer_rank, buffer)], during)
+        self.wire.exchange([], [(self.roles.dealer_rank, buffer)], during, delay=self.latency)
         self.ledger.took_part(step)
         return buffer.unsqueeze(0), dtype
 
@@ -199,7 +209,7 @@ class DistributedRuntime:
             self._request("reveal", step, (tuple(own.shape), note), during)
         if self.rank == target:
             received = {p: torch.empty_like(own) for p in self._peers}
-            self.wire.exchange([], list(received.items()), during)
+            self.wire.exchange([], list(received.items()), during, delay=self.latency)
             self.ledger.took_part(step)
             # to itself: nothing on the wire, but (like in-process) it counts as a sender of 0 bytes
             self.ledger.sent(self.name, [], kind="reveal", step=step, label=self.label)
@@ -284,6 +294,17 @@ class DistributedRuntime:
             yield
         finally:
             self.label = previous
+
+    @contextlib.contextmanager
+    def delay(self, latency: float):
+        """`with runtime.delay(0.02):` every online step inside waits 20 ms more (see `latency` above)."""
+        if not latency >= 0:
+            raise ValueError(f"latency must be >= 0 seconds, got {latency!r}")
+        previous, self.latency = self.latency, float(latency)
+        try:
+            yield
+        finally:
+            self.latency = previous
 
     # One runtime per process: copies use it; it never travels to another process.
     def __copy__(self) -> DistributedRuntime:

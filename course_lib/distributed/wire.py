@@ -142,12 +142,18 @@ class Wire:
         self.requests_group = None  # rank 0 <-> the dealer process: requests (set when the data plane connects)
 
     def exchange(
-        self, sends: list[tuple[int, torch.Tensor]], receives: list[tuple[int, torch.Tensor]], during: str
+        self,
+        sends: list[tuple[int, torch.Tensor]],
+        receives: list[tuple[int, torch.Tensor]],
+        during: str,
+        delay: float = 0.0,
     ) -> None:
         """Post every send and receive at once (no order can deadlock), then wait for all of them.
 
         A transfer that does not complete within the timeout, or whose peer's connection closes, raises a
-        PartyFailure naming that peer and `during` (e.g. "`open` in step 17").
+        PartyFailure naming that peer and `during` (e.g. "`open` in step 17"). `delay` (seconds, for the chapter's
+        network model): once everything is posted, wait that long before reading what arrived — as if each message
+        took `delay` to travel (only when something is received).
         """
         works = []
         peer = None
@@ -156,6 +162,8 @@ class Wire:
                 works.append((peer, dist.isend(tensor, peer)))
             for peer, buffer in receives:
                 works.append((peer, dist.irecv(buffer, peer)))
+            if delay > 0 and receives:
+                time.sleep(delay)
             for peer, work in works:  # noqa: B007 - `peer` names the one that failed, in the except below
                 work.wait(self.timeout)
         except RuntimeError as error:
