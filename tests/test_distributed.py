@@ -176,7 +176,11 @@ def _fail(fn, victim: int | None, **options):
     killed = time.monotonic()
     with pytest.raises(distributed.PartyFailure) as failure:
         session.result()
-    return failure.value, time.monotonic() - killed, pids
+    elapsed = time.monotonic() - killed
+    with pytest.raises(distributed.PartyFailure) as again:  # asking twice gives the same answer, not a crash
+        session.result()
+    assert again.value is failure.value
+    return failure.value, elapsed, pids
 
 
 KEEP_OPENING = {"inputs": {"x": torch.ones(3)}, "kwargs": {"seconds": 120}}

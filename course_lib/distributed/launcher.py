@@ -170,6 +170,7 @@ class Session:
         self.echo = echo
         self.printed: list[tuple[str, str]] = []
         self._result: RunResult | None = None
+        self._failure: PartyFailure | None = None
         self._store = connect_store("127.0.0.1", 0, is_master=True, timeout=timeout)  # port 0: a free one
         self._control = ControlPlane(self._store, roles, -1, timeout)
         base = NodeSpec(
@@ -222,6 +223,8 @@ class Session:
 
     def result(self) -> RunResult:
         """Wait for the end; every child is gone when this returns or raises. Raises PartyFailure if any failed."""
+        if self._failure is not None:  # asked again after a failure: the same answer, not a crash on a closed store
+            raise self._failure
         if self._result is None:
             try:
                 while self._pump():
@@ -230,6 +233,9 @@ class Session:
                 self.stop()
             try:
                 self._result = self._assemble()
+            except PartyFailure as failure:
+                self._failure = failure
+                raise
             finally:
                 self._store = self._control = None  # the rendezvous closes with its last reference
         return self._result
