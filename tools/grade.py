@@ -357,6 +357,7 @@ def _teaches_an_error(cell) -> bool:
     return TEACHES_AN_ERROR in cell.source or "raises-exception" in cell.metadata.get("tags", [])
 
 
+KERNEL_START_ATTEMPTS = 3
 _QUIET = logging.getLogger("lwe.grade.nbclient")  # nbclient logs timeouts and dead kernels; the report says them
 _QUIET.disabled = True
 
@@ -439,14 +440,24 @@ def grade_notebook(learner: str, path: Path, rel: str, chapters: dict[str, Chapt
     stopped_at = ""  # the cell where the learner's cells stopped (time limit, dead kernel)
     alive, gone = True, ""  # gone: why the kernel is gone
     with tempfile.TemporaryDirectory(prefix="lwe-grade-", ignore_cleanup_errors=True) as workdir:
-        kernel = _Kernel(nb, workdir)
         with contextlib.ExitStack() as stack:
-            try:  # the kernel's own stdout/stderr (its start-up warnings) are not the notebook's output
-                stack.enter_context(kernel.client.setup_kernel(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-            except Exception as error:
-                report.problems.append(f"the kernel did not start: {clip(error)}")
-                report.grades = [ExerciseGrade(n, "not graded", "the kernel did not start") for n in chapter.exercises]
-                return report
+            for attempt in range(KERNEL_START_ATTEMPTS):
+                kernel = _Kernel(nb, workdir)
+                try:  # the kernel's own stdout/stderr (its start-up warnings) are not the notebook's output
+                    stack.enter_context(
+                        kernel.client.setup_kernel(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                    )
+                    break
+                except Exception as error:
+                    # a kernel can die at start for reasons of the machine, not the notebook (two kernels racing
+                    # for the same free port): try again before reporting it
+                    if attempt + 1 < KERNEL_START_ATTEMPTS:
+                        continue
+                    report.problems.append(f"the kernel did not start: {clip(error)}")
+                    report.grades = [
+                        ExerciseGrade(n, "not graded", "the kernel did not start") for n in chapter.exercises
+                    ]
+                    return report
             deadline = time.monotonic() + timeout
             errors = []
             for index, cell in enumerate(list(nb.cells)):
