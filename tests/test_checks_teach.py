@@ -3,6 +3,7 @@ the fuller hint, and whatever the learner's function does — raise, return nons
 
 import importlib
 import importlib.util
+import itertools
 import pkgutil
 import secrets
 from pathlib import Path
@@ -99,8 +100,11 @@ def _make_shares_without_mod(secret, n_parties):
     return (*shares, secret - sum(shares))
 
 
+_SMALL = itertools.count(1)  # distinct small numbers: random ones below 100 would repeat now and then (birthdays)
+
+
 def _make_shares_small(secret, n_parties):
-    shares = [secrets.randbelow(100) for _ in range(n_parties - 1)]
+    shares = [next(_SMALL) * 7 % (Q // 200) for _ in range(n_parties - 1)]
     return (*shares, (secret - sum(shares)) % Q)
 
 
