@@ -16,8 +16,9 @@ import numbers
 import torch
 
 from course_lib.encoding import FixedPointEncoder
-from course_lib.exercises import Case, CheckResult, Hint, Mistake, own_randomness, run_check
-from course_lib.parties import VirtualWorker
+from course_lib.exercises import Case, CheckResult, Hint, own_randomness, run_check
+from course_lib.exercises.shared_inputs import parties as check_parties
+from course_lib.exercises.shared_inputs import reveal, unrevealable, watching
 from course_lib.reservoir import (
     reservoir_features,
     reservoir_weights,
@@ -26,7 +27,6 @@ from course_lib.reservoir import (
     training_step,
     xor_dataset,
 )
-from course_lib.runtime import record_openings
 from course_lib.tensor import SharedTensor, share
 
 __all__ = ["check_private_training_step", "check_predict", "check_lr_after_encoding", "EXERCISES"]
@@ -51,11 +51,6 @@ LR_AFTER_ENCODING = Hint(
     more="the encoder stores round(lr * 2**precision_bits) (Python's round); divide that integer by 2**precision_bits",
 )
 
-PARTY_NAMES = ("alice", "bob", "dave")
-
-
-def _parties(n: int) -> tuple[tuple[VirtualWorker, ...], VirtualWorker]:
-    return tuple(VirtualWorker(name) for name in PARTY_NAMES[:n]), VirtualWorker("carol")
 
 
 def _features(size: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -65,29 +60,6 @@ def _features(size: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
 
 def _max_diff(a: torch.Tensor, b: torch.Tensor) -> float:
     return float((a.double() - b.double()).abs().max())
-
-
-class _Unrevealable(SharedTensor):
-    """A SharedTensor the learner must not reveal (`why` says so); what is computed from it is an ordinary
-    SharedTensor, which may be revealed."""
-
-    why = "revealed a tensor that must stay shared"
-
-    def get(self):
-        raise Mistake(self.why)
-
-    def reconstruct(self):
-        raise Mistake(self.why)
-
-
-def _unrevealable(shared: SharedTensor, why: str) -> SharedTensor:
-    kind = type("SharedTensor", (_Unrevealable,), {"why": why})
-    return kind(shared.shares, shared.group, shared.encoder, shared.dtype)
-
-
-def _reveal(value: SharedTensor) -> torch.Tensor:
-    # the check itself may look, even at an input handed back unchanged: as an ordinary SharedTensor
-    return SharedTensor(value.shares, value.group, value.encoder, value.dtype).get()
 
 
 # ----- private_training_step ---------------------------------------------------------------------------------------
@@ -108,10 +80,10 @@ def _step_cases() -> list[Case]:
                 model_plain = 0.05 * torch.randn(size, 1, generator=torch.Generator().manual_seed(100 + index))
             else:
                 model_plain = torch.zeros(size, 1)
-            parties, dealer = _parties(n_parties)
+            parties, dealer = check_parties(n_parties)
             for step in range(steps):
                 shared = [
-                    _unrevealable(share(t, *parties, crypto_provider=dealer), _KEEP_SHARED.format(name))
+                    unrevealable(share(t, *parties, crypto_provider=dealer), _KEEP_SHARED.format(name))
                     for t, name in ((features, "the data"), (targets, "the target"), (model_plain, "the model"))
                 ]
                 label = f"reservoir size {size}, {n_parties} parties, lr {lr:g}, step {step}"
@@ -120,24 +92,13 @@ def _step_cases() -> list[Case]:
     return cases
 
 
-def _watching(step_fn):
-    """The learner's step, called under `record_openings`: (its answer, what it revealed)."""
-
-    def watched(*args):
-        with record_openings() as log:
-            out = step_fn(*args)
-        return out, [o for o in log if o.kind == "revealed"]
-
-    return watched
-
-
 def _step_problem(answer, case: Case) -> str | None:
     """What is wrong with one step's (new_model, loss), compared with plaintext training_step and squared_error."""
     out, revealed = answer
     data_plain, target_plain, model_plain, lr = case.expected
     if revealed:
         return (
-            f"the step revealed a {'number' if not revealed[0].shape else 'tensor of shape ' + str(revealed[0].shape)}"
+            f"the step revealed a {'number' if not revealed[0] else 'tensor of shape ' + str(revealed[0])}"
             " (.get() inside): keep the loss shared and hand it back; whoever prints it reveals it"
         )
     if not isinstance(out, tuple) or len(out) != 2:
@@ -148,7 +109,7 @@ def _step_problem(answer, case: Case) -> str | None:
             return f"{name} is a plain {type(value).__name__}: keep it shared (no .get() inside a private step)"
         if not isinstance(value, SharedTensor):
             return f"{name} is {type(value).__name__}, expected a SharedTensor"
-    new_model, loss = (_reveal(value) for value in out)
+    new_model, loss = (reveal(value) for value in out)
     expected_model, _, error = training_step(data_plain, target_plain, model_plain, lr)
     expected_loss = squared_error(error)
     close = lambda got, want: got.shape == want.shape and _max_diff(got, want) < _STEP_TOLERANCE  # noqa: E731
@@ -179,7 +140,7 @@ def _step_problem(answer, case: Case) -> str | None:
 def check_private_training_step(private_training_step) -> CheckResult:
     """`private_training_step(data, target, model, learning_rate)` must return (new_model, loss), both SharedTensors
     (loss 0-d: Σ (prediction - target)²), matching plaintext training at several steps, revealing nothing."""
-    learner = _watching(private_training_step) if callable(private_training_step) else private_training_step
+    learner = watching(private_training_step) if callable(private_training_step) else private_training_step
     return run_check(
         learner,
         _step_cases(),
@@ -238,8 +199,8 @@ def check_predict(predict) -> CheckResult:
     with own_randomness("predict/cases"):
         for size, seed, lr, n_parties, n_inputs, noise_seed in _PREDICT_CASES:
             readout, features, expected = _predict_case(size, seed, lr, n_parties, n_inputs, noise_seed)
-            parties, dealer = _parties(n_parties)
-            model = _unrevealable(share(readout, *parties, crypto_provider=dealer), _MODEL_REVEALED)
+            parties, dealer = check_parties(n_parties)
+            model = unrevealable(share(readout, *parties, crypto_provider=dealer), _MODEL_REVEALED)
             label = f"reservoir size {size}, {n_parties} parties, {len(expected)} noisy inputs"
             cases.append(Case((model, features), label, expected))
     return run_check(predict, cases, PREDICT, problem=_predictions_problem)

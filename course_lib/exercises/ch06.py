@@ -26,15 +26,14 @@ from course_lib.exercises import (
     Case,
     CheckResult,
     Hint,
-    Mistake,
     case_rng,
     own_randomness,
     plain,
     run_check,
     watch_secret,
 )
-from course_lib.parties import VirtualWorker
-from course_lib.runtime import record_openings
+from course_lib.exercises.shared_inputs import parties as check_parties
+from course_lib.exercises.shared_inputs import reveal, unrevealable, watching
 from course_lib.tensor import SharedTensor, share
 
 __all__ = ["check_and_gate", "check_newton_step", "check_logistic_step", "EXERCISES"]
@@ -178,43 +177,6 @@ def check_and_gate(and_gate) -> CheckResult:
 
 
 # ----- shared inputs that must not be revealed, and watching what a function reveals --------------------------------
-class _Unrevealable(SharedTensor):
-    """A SharedTensor the learner must not reveal; what is computed from it is an ordinary SharedTensor."""
-
-    why = "revealed a tensor that must stay shared"
-
-    def get(self):
-        raise Mistake(self.why)
-
-    def reconstruct(self):
-        raise Mistake(self.why)
-
-
-def _unrevealable(shared: SharedTensor, why: str) -> SharedTensor:
-    kind = type("SharedTensor", (_Unrevealable,), {"why": why})
-    return kind(shared.shares, shared.group, shared.encoder, shared.dtype)
-
-
-def _reveal(value: SharedTensor) -> torch.Tensor:
-    return SharedTensor(value.shares, value.group, value.encoder, value.dtype).get()
-
-
-def _watching(fn):
-    """The learner's function, called under `record_openings`: (its answer, the shapes it revealed)."""
-
-    def watched(*args):
-        with record_openings() as log:
-            out = fn(*args)
-        return out, [o.shape for o in log if o.kind == "revealed"]
-
-    watched.__name__ = getattr(fn, "__name__", "function")
-    return watched
-
-
-def _parties(n: int) -> tuple[tuple[VirtualWorker, ...], VirtualWorker]:
-    return tuple(VirtualWorker(name) for name in ("alice", "bob", "dave")[:n]), VirtualWorker("carol")
-
-
 def _close(got: torch.Tensor, want: torch.Tensor, tolerance: float) -> bool:
     return got.shape == want.shape and bool(((got.double() - want.double()).abs() <= tolerance).all())
 
@@ -248,10 +210,10 @@ def _newton_prepare(case: Case) -> tuple:
     x, y, n = case.args
     if n == 0:
         return x.clone(), y.clone()
-    parties, dealer = _parties(n)
+    parties, dealer = check_parties(n)
     why = "revealed {} (.get()): a Newton step on shares opens nothing; it hands back shares"
     return tuple(
-        _unrevealable(share(t, *parties, crypto_provider=dealer), why.format(name)) for t, name in ((x, "x"), (y, "y"))
+        unrevealable(share(t, *parties, crypto_provider=dealer), why.format(name)) for t, name in ((x, "x"), (y, "y"))
     )
 
 
@@ -266,7 +228,7 @@ def _newton_problem(answer, case: Case) -> str | None:
     if shared:
         if not isinstance(got, SharedTensor):
             return f"returned {type(got).__name__}, expected a SharedTensor"
-        got = _reveal(got)
+        got = reveal(got)
     elif not isinstance(got, torch.Tensor):
         return f"returned {type(got).__name__}, expected a tensor like x and y"
     if tuple(got.shape) != tuple(x.shape):
@@ -290,7 +252,7 @@ def _newton_problem(answer, case: Case) -> str | None:
 def check_newton_step(newton_step) -> CheckResult:
     """`newton_step(x, y)` must return the next Newton-Raphson guess of 1/x from the guess y, elementwise:
     torch tensors in, a torch tensor out; SharedTensors in, a SharedTensor out, nothing revealed."""
-    learner = _watching(newton_step) if callable(newton_step) else newton_step
+    learner = watching(newton_step) if callable(newton_step) else newton_step
     return run_check(
         learner,
         _newton_cases(),
@@ -331,10 +293,10 @@ def _logistic_cases() -> list[Case]:
 
 def _logistic_prepare(case: Case) -> tuple:
     *plaintext, lr, n = case.args
-    parties, dealer = _parties(n)
+    parties, dealer = check_parties(n)
     names = ("the features", "the labels", "the weights", "the bias")
     shared = [
-        _unrevealable(share(t, *parties, crypto_provider=dealer), _KEEP_SHARED.format(name))
+        unrevealable(share(t, *parties, crypto_provider=dealer), _KEEP_SHARED.format(name))
         for t, name in zip(plaintext, names, strict=True)
     ]
     return (*shared, lr)
@@ -364,7 +326,7 @@ def _logistic_problem(answer, case: Case) -> str | None:
             return f"{name} is a plain {type(value).__name__}: keep it shared (no .get() inside a step on shares)"
         if not isinstance(value, SharedTensor):
             return f"{name} is {type(value).__name__}, expected a SharedTensor"
-    new_weights, new_bias = (_reveal(value) for value in out)
+    new_weights, new_bias = (reveal(value) for value in out)
     if tuple(new_weights.shape) != tuple(weights.shape):
         return f"new_weights has shape {tuple(new_weights.shape)}, expected {tuple(weights.shape)} like the weights"
     if tuple(new_bias.shape) != tuple(bias.shape):
@@ -397,7 +359,7 @@ def _logistic_problem(answer, case: Case) -> str | None:
 def check_logistic_step(logistic_step) -> CheckResult:
     """`logistic_step(features, labels, weights, bias, learning_rate)` on SharedTensors must return (new_weights,
     new_bias), both shared, matching `course_lib.logistic.training_step` on the plaintext, revealing nothing."""
-    learner = _watching(logistic_step) if callable(logistic_step) else logistic_step
+    learner = watching(logistic_step) if callable(logistic_step) else logistic_step
     with own_randomness("logistic_step/cases"):
         cases = _logistic_cases()
     return run_check(
