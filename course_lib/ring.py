@@ -6,7 +6,8 @@ and `sum` do wrap. So the modulus costs nothing: wrap-around *is* the reduction 
 simply the representative of x mod 2^64 in [-2^63, 2^63).
 
 The matrix product needs a thought. On the CPU, torch's int64 `@` wraps too, so it is exact mod 2^64, and on the
-pinned torch (2.13) it is fast: `ring_matmul` uses it. GPUs have no int64 matrix product at all (CrypTen's problem),
+pinned torch (2.13) it is fast for large products: `ring_matmul` uses it (and, for small ones, where that kernel has a
+fixed cost of tens of microseconds, one broadcast product and a sum, which wrap just the same). GPUs have no int64 matrix product at all (CrypTen's problem),
 and older torch versions had only a slow generic kernel; `digit_matmul` is the way around both, kept for devices
 without int64 matmul and for chapter 02's lesson: it writes each entry as three signed 22-bit digits, multiplies digit
 matrices in float64 — exact, because every dot product stays below 2^53 — and recombines the six products that matter
@@ -86,9 +87,25 @@ def ring_matmul(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """
     if x.dtype != torch.int64 or y.dtype != torch.int64:
         raise TypeError(f"ring_matmul needs int64 tensors, got {x.dtype} and {y.dtype}")
-    if x.device.type == "cpu":
-        return torch.matmul(x, y)
-    return digit_matmul(x, y)
+    if x.device.type != "cpu":
+        return digit_matmul(x, y)
+    rows = x.shape[-2] if x.dim() > 1 else 1
+    columns = y.shape[-1] if y.dim() > 1 else 1
+    if max(x.numel() * columns, y.numel() * rows) <= _SMALL_PRODUCT:
+        return _multiply_and_add(x, y)
+    return torch.matmul(x, y)
+
+
+_SMALL_PRODUCT = 1 << 16  # multiply-adds: below this, torch's int64 matmul costs ~40 µs of set-up, the broadcast 5 µs
+
+
+def _multiply_and_add(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """torch.matmul's result as one broadcast product and a sum (exact: int64 products and sums wrap)."""
+    if y.dim() == 1:
+        return (x * y).sum(-1)
+    if x.dim() == 1:
+        return (x.unsqueeze(-1) * y).sum(-2)
+    return (x.unsqueeze(-1) * y.unsqueeze(-3)).sum(-2)
 
 
 def digit_matmul(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:

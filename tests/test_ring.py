@@ -90,3 +90,17 @@ def test_both_paths_follow_torch_for_batches_and_vectors():
 
 def test_to_unsigned_shows_the_mathematicians_representative():
     assert ring.to_unsigned(torch.tensor([-1, 0, 5])) == [2**64 - 1, 0, 5]
+
+
+def test_small_products_take_the_broadcast_path_and_stay_exact():
+    """Below 2^16 multiply-adds ring_matmul multiplies and sums by broadcasting (torch's int64 matmul has a large
+    fixed cost there): exact mod 2^64 too, extremes included, with torch.matmul's shapes."""
+    g = torch.Generator().manual_seed(3)
+    a = torch.randint(-(2**63), 2**63 - 1, (2, 4, 256), generator=g)
+    b = torch.randint(-(2**63), 2**63 - 1, (256, 1), generator=g)
+    a[0, 0, :] = -(2**63)
+    assert a.numel() * b.shape[-1] <= ring._SMALL_PRODUCT
+    assert torch.equal(ring.ring_matmul(a, b), torch.stack([_exact_matmul(a[i], b) for i in range(2)]))
+    v = b.flatten()
+    assert torch.equal(ring.ring_matmul(a, v), torch.matmul(a, v))
+    assert torch.equal(ring.ring_matmul(v, b), torch.matmul(v, b))
