@@ -31,6 +31,7 @@ The dealer knows all of them, with the same trust as for the triples above.
 from __future__ import annotations
 
 import functools
+import math
 import threading
 import weakref
 from collections.abc import Callable, Iterator
@@ -114,7 +115,7 @@ class TrustedDealer:
             c_shares = ring.share(op(a, b), n_parties).transpose(0, 1)
             return a_shares, b_shares, c_shares
 
-        elements = n_parties * (2 * _numel(x_shape) + 2 * _numel(y_shape))  # a, b and (about) c
+        elements = n_parties * (2 * math.prod(x_shape) + 2 * math.prod(y_shape))  # a, b and (about) c
         triple = self._take(("triple", op, x_shape, y_shape, n_parties), elements, make)
         self._deliver(n_parties, *triple)
         return triple
@@ -133,7 +134,7 @@ class TrustedDealer:
             quotient = torch.div(r, divisor, rounding_mode="floor")
             return r_shares, ring.share(quotient.expand(count, *shape).contiguous(), n_parties).transpose(0, 1)
 
-        pair = self._take(("pair", shape, divisor_key, n_parties), 2 * n_parties * _numel(shape), make)
+        pair = self._take(("pair", shape, divisor_key, n_parties), 2 * n_parties * math.prod(shape), make)
         self._deliver(n_parties, *pair)
         return pair
 
@@ -148,7 +149,7 @@ class TrustedDealer:
     def _pool(count: int, *shapes: tuple[int, ...]) -> list[torch.Tensor]:
         """ONE draw of uniform ring elements, cut into tensors of shapes (count, *shape): a whole batch of
         correlated randomness costs one call to the randomness source."""
-        sizes = [count * _numel(shape) for shape in shapes]
+        sizes = [count * math.prod(shape) for shape in shapes]
         pool = rng.ring_elements((sum(sizes),))
         return [part.view(count, *shape) for part, shape in zip(pool.split(sizes), shapes, strict=True)]
 
@@ -171,7 +172,7 @@ class TrustedDealer:
                 shared.append(_xor_share(r & (r << 1), xors[1]))
             return (additive, *shared)
 
-        item = self._take(("edabits", shape, n_parties, neighbours), parts * n_parties * _numel(shape), make)
+        item = self._take(("edabits", shape, n_parties, neighbours), parts * n_parties * math.prod(shape), make)
         self._deliver(n_parties, *item)
         return item
 
@@ -188,7 +189,7 @@ class TrustedDealer:
             a, b, c = self._pool(count, (n_parties, *shape), (n_parties, pairs, *shape), (n_parties, pairs, *shape))
             return a, b, _xor_share(_xor_reduce(a, 1).unsqueeze(1) & _xor_reduce(b, 1), c)
 
-        elements = n_parties * (1 + 2 * pairs) * _numel(shape)
+        elements = n_parties * (1 + 2 * pairs) * math.prod(shape)
         item = self._take(("and_triples", shape, n_parties, pairs), elements, make)
         self._deliver(n_parties, *item)
         return item
@@ -208,7 +209,7 @@ class TrustedDealer:
             torch.sub(bits, additive[:, :-1].sum(dim=1), out=additive[:, -1])  # the last share completes the sum
             return packed, additive
 
-        item = self._take(("dabits", shape, n_parties), n_parties * (_numel(words) + _numel(shape)), make)
+        item = self._take(("dabits", shape, n_parties), n_parties * (math.prod(words) + math.prod(shape)), make)
         self._deliver(n_parties, *item)
         return item
 
@@ -232,13 +233,6 @@ def dealer_for(worker: VirtualWorker, runtime: InProcessRuntime = RUNTIME) -> Tr
 @functools.lru_cache(maxsize=16)
 def _receivers(n_parties: int) -> tuple[str, ...]:
     return tuple(f"party {i}" for i in range(n_parties))
-
-
-def _numel(shape: tuple[int, ...]) -> int:
-    count = 1
-    for size in shape:
-        count *= size
-    return count
 
 
 def _xor_reduce(shares: torch.Tensor, dim: int) -> torch.Tensor:

@@ -1,17 +1,18 @@
 """The ring Z_2^64 on int64 tensors (chapter 02).
 
-Chapter 01 shares integers mod a prime Q with Python ints. Real tensors want a modulus the hardware already computes
-in: an int64 holds exactly the integers mod 2^64 when every overflow wraps around, and torch's int64 `+`, `-`, `*`
-and `sum` do wrap. So the modulus costs nothing: wrap-around *is* the reduction mod 2^64, and a negative int64 is
-simply the representative of x mod 2^64 in [-2^63, 2^63).
+Chapter 01 shares integers mod Q with Python ints. Real tensors want a modulus the hardware already computes in: an
+int64 holds exactly the integers mod 2^64 when every overflow wraps around, and torch's int64 `+`, `-`, `*` and `sum`
+do wrap. So the modulus costs nothing: wrap-around *is* the reduction mod 2^64, and a negative int64 is simply the
+representative of x mod 2^64 in [-2^63, 2^63).
 
 The matrix product needs a thought. On the CPU, torch's int64 `@` wraps too, so it is exact mod 2^64, and on the
 pinned torch (2.13) it is fast for large products: `ring_matmul` uses it (and, for small ones, where that kernel has a
-fixed cost of tens of microseconds, one broadcast product and a sum, which wrap just the same). GPUs have no int64 matrix product at all (CrypTen's problem),
-and older torch versions had only a slow generic kernel; `digit_matmul` is the way around both, kept for devices
-without int64 matmul and for chapter 02's lesson: it writes each entry as three signed 22-bit digits, multiplies digit
-matrices in float64 — exact, because every dot product stays below 2^53 — and recombines the six products that matter
-mod 2^64. On this project's 2-core machine it is 3–7 times slower than the int64 kernel (measured in chapter 02).
+fixed cost of tens of microseconds, one broadcast product and a sum, which wrap just the same). GPUs have no int64
+matrix product at all (CrypTen's problem), and older torch versions had only a slow generic kernel; `digit_matmul` is
+the way around both, kept for devices without int64 matmul and for chapter 02's lesson: it writes each entry as three
+signed 22-bit digits, multiplies digit matrices in float64 — exact, because every dot product stays below 2^53 — and
+recombines the six products that matter mod 2^64. On this project's 2-core machine it is 3–7 times slower than the
+int64 kernel (measured in chapter 02).
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ Used as a context manager, `reproducible` restores the previous mode when the bl
 from __future__ import annotations
 
 import contextvars
+import math
 import os
 import random
 import secrets
@@ -65,7 +66,7 @@ class SecureSource:
         return os.urandom(count)
 
     def ring_elements(self, shape: tuple[int, ...]) -> torch.Tensor:
-        count = _numel(shape)
+        count = math.prod(shape)
         if not count:
             return torch.zeros(shape, dtype=torch.int64)
         # 8 random bytes per element, read as int64: every value of the ring Z_2^64 equally likely.
@@ -198,10 +199,3 @@ def random_bytes(count: int) -> bytes:
 def ring_elements(shape: tuple[int, ...] | torch.Size) -> torch.Tensor:
     """Uniform elements of Z_2^64, stored as int64 (every bit pattern equally likely), from the current source."""
     return _source.get().ring_elements(tuple(shape))
-
-
-def _numel(shape: tuple[int, ...]) -> int:
-    count = 1
-    for size in shape:
-        count *= size
-    return count
