@@ -34,20 +34,10 @@ grade = _load_grade()
 # ----- building submissions from the real notebooks --------------------------------------------------------------
 def solution_code(solution_file: Path, name: str) -> str:
     """The solution function as a learner would paste it: the imports and constants it uses, then the function."""
-    source = solution_file.read_text()
-    tree = ast.parse(source)
-    function = next(node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == name)
-    used = {node.id for node in ast.walk(function) if isinstance(node, ast.Name)}
-    prelude = []
-    for node in tree.body:
-        if isinstance(node, ast.Import | ast.ImportFrom):
-            defined = {(alias.asname or alias.name).split(".")[0] for alias in node.names}
-        elif isinstance(node, ast.Assign):
-            defined = {target.id for target in node.targets if isinstance(target, ast.Name)}
-        else:
-            continue
-        if defined & used:
-            prelude.append(ast.get_source_segment(source, node))
+    spec = importlib.util.spec_from_file_location("export_nbgrader", ROOT / "tools" / "export_nbgrader.py")
+    exporter = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(exporter)
+    source, function, prelude = exporter.solution_parts(solution_file, name)
     return "\n".join([*prelude, "", ast.get_source_segment(source, function)]).strip() + "\n"
 
 

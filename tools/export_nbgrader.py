@@ -52,9 +52,9 @@ def metadata(grade_id: str, *, solution: bool = False, grade: bool = False, lock
     return meta
 
 
-def solution_region(solution_file: Path, name: str, header: str) -> str:
-    """`header` (the stub's def line), then our solution's body, with the module-level imports and constants it uses,
-    inside one BEGIN/END SOLUTION region."""
+def solution_parts(solution_file: Path, name: str) -> tuple[str, ast.FunctionDef, list[str]]:
+    """Our solution file's source, the function `name` in it, and the module-level imports and constants it uses (as
+    source lines): what a learner would paste to solve the exercise."""
     source = solution_file.read_text()
     tree = ast.parse(source)
     function = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name), None)
@@ -71,6 +71,13 @@ def solution_region(solution_file: Path, name: str, header: str) -> str:
             continue
         if defined & used:
             prelude.append(ast.get_source_segment(source, node))
+    return source, function, prelude
+
+
+def solution_region(solution_file: Path, name: str, header: str) -> str:
+    """`header` (the stub's def line), then our solution's body, with the module-level imports and constants it uses,
+    inside one BEGIN/END SOLUTION region."""
+    source, function, prelude = solution_parts(solution_file, name)
     lines = source.splitlines()
 
     def segment(first: ast.stmt, last: ast.stmt) -> str:

@@ -72,16 +72,7 @@ def secure_matmul(ctx, repeats: int = 1):
 
 def keep_opening(ctx, seconds: float = 60.0):
     """Open a masked value again and again for `seconds` (a test kills a party in the middle of this)."""
-    x = ctx.input("x")
-    end = time.monotonic() + seconds
-    step = 0
-    while time.monotonic() < end:
-        with ctx.phase(f"iteration {step}"):
-            ctx.runtime.open(ctx.group, x.shares)
-        if step == 0:
-            ctx.print("opening")
-        step += 1
-    return step
+    return keep_opening_shared(ctx, ctx.input("x"), seconds)
 
 
 def tour_inputs(seed: int = 0) -> dict[str, torch.Tensor]:
