@@ -18,7 +18,7 @@ import torch
 from course_lib.encoding import FixedPointEncoder
 from course_lib.exercises import Case, CheckResult, Hint, own_randomness, run_check
 from course_lib.exercises.shared_inputs import parties as check_parties
-from course_lib.exercises.shared_inputs import reveal, unrevealable, watching
+from course_lib.exercises.shared_inputs import reveal, shared_answer_problem, unrevealable, watching
 from course_lib.reservoir import (
     reservoir_features,
     reservoir_weights,
@@ -96,19 +96,15 @@ def _step_problem(answer, case: Case) -> str | None:
     """What is wrong with one step's (new_model, loss), compared with plaintext training_step and squared_error."""
     out, revealed = answer
     data_plain, target_plain, model_plain, lr = case.expected
-    if revealed:
-        return (
-            f"the step revealed a {'number' if not revealed[0] else 'tensor of shape ' + str(revealed[0])}"
-            " (.get() inside): keep the loss shared and hand it back; whoever prints it reveals it"
-        )
-    if not isinstance(out, tuple) or len(out) != 2:
-        what = f"a tuple of {len(out)}" if isinstance(out, tuple) else type(out).__name__
-        return f"returned {what}, expected a tuple (new_model, loss)"
-    for name, value in zip(("new_model", "loss"), out, strict=True):
-        if isinstance(value, (torch.Tensor, numbers.Number)):
-            return f"{name} is a plain {type(value).__name__}: keep it shared (no .get() inside a private step)"
-        if not isinstance(value, SharedTensor):
-            return f"{name} is {type(value).__name__}, expected a SharedTensor"
+    form = shared_answer_problem(
+        out,
+        revealed,
+        ("new_model", "loss"),
+        "keep the loss shared and hand it back; whoever prints it reveals it",
+        "a private step",
+    )
+    if form is not None:
+        return form
     new_model, loss = (reveal(value) for value in out)
     expected_model, _, error = training_step(data_plain, target_plain, model_plain, lr)
     expected_loss = squared_error(error)

@@ -16,8 +16,6 @@ Failure messages name the usual wrong turns without printing the expected tensor
 
 from __future__ import annotations
 
-import numbers
-
 import torch
 
 from course_lib import logistic
@@ -33,7 +31,7 @@ from course_lib.exercises import (
     watch_secret,
 )
 from course_lib.exercises.shared_inputs import parties as check_parties
-from course_lib.exercises.shared_inputs import reveal, unrevealable, watching
+from course_lib.exercises.shared_inputs import reveal, shared_answer_problem, unrevealable, watching
 from course_lib.tensor import SharedTensor, share
 
 __all__ = ["check_and_gate", "check_newton_step", "check_logistic_step", "EXERCISES"]
@@ -315,17 +313,15 @@ def _step(features, labels, weights, bias, lr, *, sign=-1, mean=True, sigmoid=Tr
 def _logistic_problem(answer, case: Case) -> str | None:
     out, revealed = answer
     features, labels, weights, bias, lr = case.expected
-    if revealed:
-        what = "a number" if revealed[0] == () else f"a tensor of shape {revealed[0]}"
-        return f"the step revealed {what} (.get() inside): keep everything shared and hand back the new model"
-    if not isinstance(out, tuple) or len(out) != 2:
-        what = f"a tuple of {len(out)}" if isinstance(out, tuple) else type(out).__name__
-        return f"returned {what}, expected a tuple (new_weights, new_bias)"
-    for name, value in zip(("new_weights", "new_bias"), out, strict=True):
-        if isinstance(value, (torch.Tensor, numbers.Number)):
-            return f"{name} is a plain {type(value).__name__}: keep it shared (no .get() inside a step on shares)"
-        if not isinstance(value, SharedTensor):
-            return f"{name} is {type(value).__name__}, expected a SharedTensor"
+    form = shared_answer_problem(
+        out,
+        revealed,
+        ("new_weights", "new_bias"),
+        "keep everything shared and hand back the new model",
+        "a step on shares",
+    )
+    if form is not None:
+        return form
     new_weights, new_bias = (reveal(value) for value in out)
     if tuple(new_weights.shape) != tuple(weights.shape):
         return f"new_weights has shape {tuple(new_weights.shape)}, expected {tuple(weights.shape)} like the weights"

@@ -7,6 +7,8 @@ looks at the learner's shared answers itself (`reveal`), and watches what the le
 
 from __future__ import annotations
 
+import numbers
+
 import torch
 
 from course_lib.exercises import Mistake
@@ -14,7 +16,7 @@ from course_lib.parties import VirtualWorker
 from course_lib.runtime import record_openings
 from course_lib.tensor import SharedTensor
 
-__all__ = ["parties", "unrevealable", "reveal", "watching"]
+__all__ = ["parties", "unrevealable", "reveal", "watching", "shared_answer_problem"]
 
 
 def parties(n: int) -> tuple[tuple[VirtualWorker, ...], VirtualWorker]:
@@ -56,3 +58,20 @@ def watching(fn):
 
     watched.__name__ = getattr(fn, "__name__", "function")
     return watched
+
+
+def shared_answer_problem(out, revealed: list, names: tuple[str, ...], advice: str, where: str) -> str | None:
+    """What is wrong with the form of a step's answer on shares: something revealed inside it (`advice` says what to do
+    instead), not a tuple of len(names), or a part that is not a SharedTensor. None when the form is right."""
+    if revealed:
+        what = "a number" if revealed[0] == () else f"a tensor of shape {revealed[0]}"
+        return f"the step revealed {what} (.get() inside): {advice}"
+    if not isinstance(out, tuple) or len(out) != len(names):
+        what = f"a tuple of {len(out)}" if isinstance(out, tuple) else type(out).__name__
+        return f"returned {what}, expected a tuple ({', '.join(names)})"
+    for name, value in zip(names, out, strict=True):
+        if isinstance(value, (torch.Tensor, numbers.Number)):
+            return f"{name} is a plain {type(value).__name__}: keep it shared (no .get() inside {where})"
+        if not isinstance(value, SharedTensor):
+            return f"{name} is {type(value).__name__}, expected a SharedTensor"
+    return None
